@@ -1,0 +1,59 @@
+// Payload templates: the JSON of Parameters, ResultSelector, ItemSelector and JSONPath-mode
+// Assign, where a member whose name ends in ".$" takes its value from a path (`$.x`, `$$.x`,
+// `$var`) or an intrinsic function call (`States.Format('{}', $.x)`). Nested objects and arrays
+// are templates too (arrays are copied, their objects evaluated).
+// Compiled once when the definition is loaded; immutable and thread-safe afterwards.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "asl/failure.h"
+#include "asl/scope.h"
+#include "base/result.h"
+#include "json/json.h"
+
+namespace stepway::asl {
+
+class PayloadTemplate {
+ public:
+  // Compiles `spec` (any JSON value; objects are where `.$` members are looked for).
+  // On failure: kInvalidArgument, message naming the member, e.g.
+  // "The value for the field 'x.$' must be a valid JSONPath or a valid intrinsic function call".
+  static Result<PayloadTemplate> Compile(const json::Value& spec);
+
+  // Builds the payload. Failures, as AWS reports them (the engine prefixes the state context):
+  // - a path that names nothing: States.Runtime, "The JSONPath '$.x' specified for the field
+  //   'x.$' could not be found in the input '<input as JSON>'"
+  // - an intrinsic's error: States.IntrinsicFailure (or States.Runtime where AWS says so).
+  Outcome<json::Value> Evaluate(const Scope& scope) const;
+
+  const json::Value& spec() const;
+
+  struct Impl;
+
+ private:
+  explicit PayloadTemplate(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
+  std::shared_ptr<const Impl> impl_;
+};
+
+// Intrinsic function calls: "States.Format('x {}', $.a)", nested up to 10 deep.
+class IntrinsicCall {
+ public:
+  // True when `text` starts like an intrinsic call ("States.Name(").
+  static bool LooksLikeCall(std::string_view text);
+  // Parses a call; kInvalidArgument on bad syntax, unknown function or wrong argument count
+  // where that is known statically.
+  static Result<IntrinsicCall> Parse(std::string_view text);
+  // Evaluates with arguments read from `scope`. `field` is the template member ("x.$") for
+  // messages. Failures are States.IntrinsicFailure or States.Runtime with AWS's messages.
+  Outcome<json::Value> Evaluate(const Scope& scope, std::string_view field) const;
+
+  struct Impl;
+
+ private:
+  explicit IntrinsicCall(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
+  std::shared_ptr<const Impl> impl_;
+};
+
+}  // namespace stepway::asl

@@ -1,0 +1,43 @@
+#include "base/random.h"
+
+#include <cstdio>
+#include <random>
+
+namespace stepway {
+
+std::string NewUuid(Random& random) {
+  std::uint64_t hi = random.Next(), lo = random.Next();
+  hi = (hi & ~0xF000ull) | 0x4000ull;                             // version 4
+  lo = (lo & ~(0xC000ull << 48)) | (0x8000ull << 48);              // RFC 4122 variant
+  char buf[37];
+  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", unsigned(hi >> 32),
+                unsigned((hi >> 16) & 0xFFFF), unsigned(hi & 0xFFFF), unsigned(lo >> 48),
+                static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFull));
+  return buf;
+}
+
+SystemRandom::SystemRandom() {
+  std::random_device rd;
+  state_[0] = (std::uint64_t(rd()) << 32) | rd();
+  state_[1] = (std::uint64_t(rd()) << 32) | rd() | 1;
+}
+
+// xorshift128+
+std::uint64_t SystemRandom::Next() {
+  std::uint64_t s1 = state_[0];
+  const std::uint64_t s0 = state_[1];
+  state_[0] = s0;
+  s1 ^= s1 << 23;
+  state_[1] = s1 ^ s0 ^ (s1 >> 17) ^ (s0 >> 26);
+  return state_[1] + s0;
+}
+
+// splitmix64
+std::uint64_t SeededRandom::Next() {
+  std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+}  // namespace stepway

@@ -1,0 +1,57 @@
+#include "json/json.h"
+
+#include <gtest/gtest.h>
+
+namespace stepway::json {
+namespace {
+
+std::string RoundTrip(std::string_view text) {
+  auto v = Parse(text);
+  EXPECT_TRUE(v) << text;
+  return v ? Serialize(*v) : "";
+}
+
+TEST(JsonTest, NumbersPrintAsAwsPrintsThem) {
+  EXPECT_EQ(RoundTrip("1.0"), "1.0");
+  EXPECT_EQ(RoundTrip("1"), "1");
+  EXPECT_EQ(RoundTrip("-2.50"), "-2.5");
+  EXPECT_EQ(RoundTrip("1e20"), "1.0E20");
+  EXPECT_EQ(RoundTrip("0.0001"), "1.0E-4");
+  EXPECT_EQ(RoundTrip("0.001"), "0.001");
+  EXPECT_EQ(RoundTrip("1234567.5"), "1234567.5");
+  EXPECT_EQ(RoundTrip("12345678.5"), "1.23456785E7");
+  EXPECT_EQ(RoundTrip("9223372036854775807"), "9223372036854775807");
+  EXPECT_EQ(RoundTrip("18446744073709551615"), "18446744073709551615");
+  EXPECT_EQ(RoundTrip("9007199254740993"), "9007199254740993");
+  EXPECT_EQ(RoundTrip("0.0"), "0.0");
+  EXPECT_EQ(RoundTrip("3.14"), "3.14");
+}
+
+TEST(JsonTest, StringsEscapeOnlyWhatJsonRequires) {
+  EXPECT_EQ(RoundTrip(R"("a\"b\\c\n\u0001/é")"), R"("a\"b\\c\n\u0001/é")");
+}
+
+TEST(JsonTest, ObjectsKeepOrder) {
+  EXPECT_EQ(RoundTrip(R"({"b":1,"a":[true,null,{}]})"), R"({"b":1,"a":[true,null,{}]})");
+}
+
+TEST(JsonTest, RejectsMalformedText) {
+  EXPECT_FALSE(Parse("{"));
+  EXPECT_FALSE(Parse("{} x"));
+  EXPECT_FALSE(Parse(""));
+  EXPECT_FALSE(Parse("[1,]"));
+  EXPECT_TRUE(Parse("  {}  \n"));
+}
+
+TEST(JsonTest, EqualityComparesNumbersByValue) {
+  EXPECT_TRUE(Equal(*Parse(R"({"a":1,"b":[2.0]})"), *Parse(R"({"b":[2],"a":1.0})")));
+  EXPECT_FALSE(Equal(*Parse("1"), *Parse("\"1\"")));
+  EXPECT_FALSE(Equal(*Parse("[1,2]"), *Parse("[2,1]")));
+}
+
+TEST(JsonTest, CountsCodePoints) {
+  EXPECT_EQ(CodePointCount("aé€😀"), 4u);
+}
+
+}  // namespace
+}  // namespace stepway::json

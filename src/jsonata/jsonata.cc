@@ -1,0 +1,1 @@
+#include "jsonata/jsonata.h"
