@@ -4,6 +4,13 @@
 // JSONPath mode with Assign). Full paths allow wildcards `*`, slices `[1:3]`, unions `['a','b']`
 // and `[0,1]`, filters `[?(@.price < 10)]`, recursive descent `..`, bracket and dot notation.
 // A ReferencePath (ResultPath) names exactly one node: only `.name`, `['name']` and `[n]` steps.
+//
+// Jayway details that AWS users see: `['a','b']` as the last step merges those members into one
+// object (a definite path); `[?(@.x)]` tests that x exists, whatever its value; a bracketed
+// member name is taken as written, backslashes included; a missing member in an indefinite path
+// is skipped; filters support ==, !=, <, <=, >, >=, =~ /re/i, in, nin, subsetof, anyof, noneof,
+// size, empty, contains, &&, ||, ! and `$` (the document root); path functions length(), size(),
+// keys(), first(), last(), min(), max(), avg(), sum(), stddev() end a path.
 // Parsed once when a definition is loaded; immutable and thread-safe afterwards.
 #pragma once
 
@@ -11,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "asl/failure.h"
 #include "asl/scope.h"
@@ -31,6 +39,15 @@ class Path {
   // (possibly empty). Gives nullopt when a definite path names nothing (a missing key, an index
   // out of range, a step into a non-container) or the variable does not exist.
   std::optional<json::Value> Evaluate(const Scope& scope) const;
+
+  // Evaluate() with Jayway's reason when nothing is found, for the messages AWS builds from it
+  // (InputPath: "Invalid path '$.x' : No results for path: $['x']"). On failure: kNotFound with
+  // "No results for path: $['x']", "Missing property in path $['a']", "The path $['a'] is null",
+  // "Expected to find an object with property ['b'] in path $['a'] but found ..." or, for an
+  // undefined variable, "The variable 'x' is not defined".
+  Result<json::Value> Read(const Scope& scope) const;
+  // Read() with the root (`$`, `$$` or the variable) bound to `document`.
+  Result<json::Value> ReadFrom(const json::Value& document) const;
 
   // The text as written in the definition ("$.a.b").
   const std::string& text() const { return text_; }
@@ -65,7 +82,7 @@ class ReferencePath {
   // ResultPath semantics: returns `target` with `value` placed at this path. "$" replaces the
   // whole target. Missing objects along the way are created. Fails with States.Runtime when a
   // step crosses a value that is not an object (or an array index out of range), with AWS's
-  // message.
+  // message: "Unable to apply ReferencePath $.a.b to input <target as JSON>".
   Outcome<json::Value> Apply(json::Value target, json::Value value) const;
 
   const std::string& text() const { return text_; }

@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "asl/failure.h"
 #include "asl/scope.h"
@@ -46,8 +47,13 @@ class IntrinsicCall {
   // where that is known statically.
   static Result<IntrinsicCall> Parse(std::string_view text);
   // Evaluates with arguments read from `scope`. `field` is the template member ("x.$") for
-  // messages. Failures are States.IntrinsicFailure or States.Runtime with AWS's messages.
+  // messages. Failures: a path argument that names nothing is States.Runtime with the same
+  // message as a template path; an argument of the wrong type or value is
+  // States.IntrinsicFailure, "Invalid arguments in States.Name: <what is wrong>".
   Outcome<json::Value> Evaluate(const Scope& scope, std::string_view field) const;
+
+  // The function's name as written ("States.Format").
+  const std::string& name() const;
 
   struct Impl;
 

@@ -1,0 +1,154 @@
+#include "asl/payload_template.h"
+
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "asl/path.h"
+
+namespace stepway::asl {
+namespace {
+
+// One node of a compiled template. Subtrees with nothing to evaluate stay literal JSON.
+struct Node {
+  enum class Kind { kLiteral, kObject, kArray, kPath, kCall };
+  Kind kind = Kind::kLiteral;
+  json::Value literal;
+  std::vector<std::pair<std::string, Node>> members;  // kObject, output names
+  std::vector<Node> elements;                         // kArray
+  std::optional<Path> path;
+  std::optional<IntrinsicCall> call;
+  std::string field;  // the member as written ("x.$"), for messages
+};
+
+constexpr std::string_view kDynamicSuffix = ".$";
+
+bool IsDynamicKey(std::string_view key) {
+  return key.size() > kDynamicSuffix.size() &&
+         key.substr(key.size() - kDynamicSuffix.size()) == kDynamicSuffix;
+}
+
+Result<Node> CompileNode(const json::Value& spec) {
+  Node node;
+  if (spec.is_object()) {
+    bool dynamic = false;
+    for (const auto& member : spec.get_object()) {
+      const std::string_view key = member.key();
+      if (!IsDynamicKey(key)) {
+        auto child = CompileNode(member.value());
+        if (!child) return child;
+        dynamic = dynamic || child->kind != Node::Kind::kLiteral;
+        node.members.emplace_back(std::string(key), std::move(*child));
+        continue;
+      }
+      dynamic = true;
+      const std::string invalid = "The value for the field '" + std::string(key) +
+                                  "' must be a valid JSONPath or a valid intrinsic function call";
+      if (!member.value().is_string()) return Fail(ErrorCode::kInvalidArgument, invalid);
+      const std::string_view text = member.value().get_string();
+      Node child;
+      child.field = std::string(key);
+      if (IntrinsicCall::LooksLikeCall(text)) {
+        auto call = IntrinsicCall::Parse(text);
+        if (!call) return Fail(ErrorCode::kInvalidArgument, invalid);
+        child.kind = Node::Kind::kCall;
+        child.call = std::move(*call);
+      } else {
+        auto path = Path::Parse(text);
+        if (!path) return Fail(ErrorCode::kInvalidArgument, invalid);
+        child.kind = Node::Kind::kPath;
+        child.path = std::move(*path);
+      }
+      node.members.emplace_back(std::string(key.substr(0, key.size() - kDynamicSuffix.size())),
+                                std::move(child));
+    }
+    if (!dynamic) {
+      node.members.clear();
+      node.literal = spec;
+      return node;
+    }
+    node.kind = Node::Kind::kObject;
+    return node;
+  }
+  if (spec.is_array()) {
+    bool dynamic = false;
+    for (const json::Value& e : spec.get_array()) {
+      auto child = CompileNode(e);
+      if (!child) return child;
+      dynamic = dynamic || child->kind != Node::Kind::kLiteral;
+      node.elements.push_back(std::move(*child));
+    }
+    if (!dynamic) {
+      node.elements.clear();
+      node.literal = spec;
+      return node;
+    }
+    node.kind = Node::Kind::kArray;
+    return node;
+  }
+  node.literal = spec;
+  return node;
+}
+
+Outcome<json::Value> EvaluateNode(const Node& node, const Scope& scope) {
+  switch (node.kind) {
+    case Node::Kind::kLiteral: return node.literal;
+    case Node::Kind::kObject: {
+      json::Object out;
+      out.reserve(node.members.size());
+      for (const auto& [name, child] : node.members) {
+        auto v = EvaluateNode(child, scope);
+        if (!v) return v;
+        out[name] = std::move(*v);
+      }
+      return json::Value(std::move(out));
+    }
+    case Node::Kind::kArray: {
+      json::Array out;
+      out.reserve(node.elements.size());
+      for (const Node& child : node.elements) {
+        auto v = EvaluateNode(child, scope);
+        if (!v) return v;
+        out.push_back(std::move(*v));
+      }
+      return json::Value(std::move(out));
+    }
+    case Node::Kind::kPath: {
+      auto v = node.path->Evaluate(scope);
+      if (!v) {
+        // AWS quotes the state input here, even for a `$$` or variable path.
+        return Failed(errors::kRuntime, "The JSONPath '" + node.path->text() +
+                                            "' specified for the field '" + node.field +
+                                            "' could not be found in the input '" +
+                                            json::Serialize(scope.input) + "'");
+      }
+      return std::move(*v);
+    }
+    case Node::Kind::kCall: return node.call->Evaluate(scope, node.field);
+  }
+  return json::Value();
+}
+
+}  // namespace
+
+struct PayloadTemplate::Impl {
+  json::Value spec;
+  Node root;
+};
+
+Result<PayloadTemplate> PayloadTemplate::Compile(const json::Value& spec) {
+  auto root = CompileNode(spec);
+  if (!root) return tl::unexpected(root.error());
+  auto impl = std::make_shared<Impl>();
+  impl->spec = spec;
+  impl->root = std::move(*root);
+  return PayloadTemplate(std::move(impl));
+}
+
+Outcome<json::Value> PayloadTemplate::Evaluate(const Scope& scope) const {
+  return EvaluateNode(impl_->root, scope);
+}
+
+const json::Value& PayloadTemplate::spec() const { return impl_->spec; }
+
+}  // namespace stepway::asl
