@@ -123,6 +123,9 @@ struct State {
   std::optional<std::string> cause;
   std::optional<Path> error_path;
   std::optional<Path> cause_path;
+  // ErrorPath/CausePath given as an intrinsic function call ("States.Format('{}', $.x)").
+  std::optional<IntrinsicCall> error_call;
+  std::optional<IntrinsicCall> cause_call;
 
   // Parallel
   std::vector<std::shared_ptr<const Machine>> branches;

@@ -2,6 +2,9 @@
 
 namespace stepway::asl {
 
+// AWS joins the ERROR diagnostics as "CODE: message at location" with ", " between them. A
+// diagnostic without a location (MISSING_END_STATE, "Definition must be a valid JSON object")
+// prints Java's rendering of the missing value: "at null".
 std::string FormatInvalidDefinition(const std::vector<Diagnostic>& diagnostics) {
   std::string text = "Invalid State Machine Definition: '";
   bool first = true;
@@ -9,8 +12,7 @@ std::string FormatInvalidDefinition(const std::vector<Diagnostic>& diagnostics) 
     if (d.severity != "ERROR") continue;
     if (!first) text += ", ";
     first = false;
-    text += d.code + ": " + d.message;
-    if (!d.location.empty()) text += " at " + d.location;
+    text += d.code + ": " + d.message + " at " + (d.location.empty() ? "null" : d.location);
   }
   text += "'";
   return text;

@@ -14,7 +14,8 @@ struct Diagnostic {
 };
 
 // The message CreateStateMachine and UpdateStateMachine give for a rejected definition:
-// "Invalid State Machine Definition: 'CODE: message at /location, CODE: ...'".
+// "Invalid State Machine Definition: 'CODE: message at /location, CODE: ...'". A diagnostic
+// without a location prints "at null", as AWS does.
 std::string FormatInvalidDefinition(const std::vector<Diagnostic>& diagnostics);
 
 }  // namespace stepway::asl
