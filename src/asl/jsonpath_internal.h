@@ -36,8 +36,9 @@ struct Step {
   std::shared_ptr<const FilterExpr> filter;
   std::string function;
 
-  // Jayway's notion: a step that names at most one node.
-  bool IsDefinite() const;
+  // Jayway's notion: a step that names at most one node. Several member names are definite
+  // only as the last step (`leaf`), where they merge into one object.
+  bool IsDefinite(bool leaf) const;
   // Jayway's canonical text of this step: "['a']", "[0]", "[*]", "[?]", "..['a']".
   std::string Canonical() const;
 };
@@ -45,6 +46,7 @@ struct Step {
 // A parsed chain of steps after its root (`$`, `$$`, `$name` or `@`).
 struct Chain {
   std::vector<Step> steps;
+  // True when every step is definite, or the chain ends in a function (which gives one value).
   bool IsDefinite() const;
   std::string Canonical(std::string_view root) const;
 };

@@ -670,7 +670,7 @@ class Evaluator {
   Evaluator(const Chain& chain, const json::Value& root) : chain_(chain), root_(root) {
     upstream_definite_.resize(chain.steps.size() + 1, true);
     for (std::size_t i = 1; i <= chain.steps.size(); ++i) {
-      upstream_definite_[i] = upstream_definite_[i - 1] && chain.steps[i - 1].IsDefinite();
+      upstream_definite_[i] = upstream_definite_[i - 1] && StepDefinite(i - 1);
     }
   }
 
@@ -682,9 +682,10 @@ class Evaluator {
 
  private:
   bool IsLeaf(std::size_t i) const { return i + 1 == end_; }
-  bool Throws(std::size_t i) const {
-    return upstream_definite_[i] && chain_.steps[i].IsDefinite();
+  bool StepDefinite(std::size_t i) const {
+    return chain_.steps[i].IsDefinite(i + 1 == chain_.steps.size());
   }
+  bool Throws(std::size_t i) const { return upstream_definite_[i] && StepDefinite(i); }
   void Fail(std::string message) {
     if (!out_.error) out_.error = std::move(message);
   }
@@ -815,7 +816,7 @@ class Evaluator {
     switch (step.kind) {
       case Step::Kind::kProperty:
         applies = node.is_object() &&
-                  (!step.IsDefinite() ||
+                  (step.names.size() > 1 ||
                    std::all_of(step.names.begin(), step.names.end(), [&](const std::string& n) {
                      return node.get_object().contains(n);
                    }));
@@ -904,10 +905,10 @@ std::optional<json::Value> ApplyFunction(const std::string& name, const json::Va
 
 }  // namespace
 
-bool Step::IsDefinite() const {
+bool Step::IsDefinite(bool leaf) const {
   if (scan) return false;
   switch (kind) {
-    case Kind::kProperty: return true;  // several names merge into one object (definite)
+    case Kind::kProperty: return names.size() == 1 || leaf;
     case Kind::kIndex: return indexes.size() == 1;
     case Kind::kFunction: return true;
     case Kind::kWildcard:
@@ -953,7 +954,11 @@ std::string Step::Canonical() const {
 }
 
 bool Chain::IsDefinite() const {
-  return std::all_of(steps.begin(), steps.end(), [](const Step& s) { return s.IsDefinite(); });
+  if (!steps.empty() && steps.back().kind == Step::Kind::kFunction) return true;
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    if (!steps[i].IsDefinite(i + 1 == steps.size())) return false;
+  }
+  return true;
 }
 
 std::string Chain::Canonical(std::string_view root) const {
