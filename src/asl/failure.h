@@ -13,7 +13,11 @@ namespace stepway::asl {
 
 struct Failure {
   std::string error;  // "States.Runtime", "States.IntrinsicFailure", a Fail state's Error ...
-  std::string cause;  // free text; empty means no cause
+  std::string cause;  // free text
+  // A Fail state may leave out Error or Cause: then the execution's error or cause is absent,
+  // which differs from an empty string.
+  bool has_error = true;
+  bool has_cause = true;
 };
 
 template <typename T>

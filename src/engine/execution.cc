@@ -1,0 +1,1320 @@
+#include "engine/execution.h"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+#include "base/check.h"
+#include "base/limits.h"
+#include "engine/payload_size.h"
+#include "engine/retry.h"
+
+namespace stepway::engine {
+
+using asl::Failure;
+using asl::State;
+using asl::StateType;
+
+const char* ExecutionStatusName(ExecutionStatus status) {
+  switch (status) {
+    case ExecutionStatus::kRunning: return "RUNNING";
+    case ExecutionStatus::kSucceeded: return "SUCCEEDED";
+    case ExecutionStatus::kFailed: return "FAILED";
+    case ExecutionStatus::kTimedOut: return "TIMED_OUT";
+    case ExecutionStatus::kAborted: return "ABORTED";
+  }
+  return "RUNNING";
+}
+
+// One thread of control: the top-level machine, a Parallel branch or a Map iteration. It sits
+// in one state at a time; Parallel and Map states own child frames.
+struct Execution::Frame {
+  enum class Phase {
+    kEnter,          // about to enter `state`
+    kWaitTask,       // a task is open (task_id)
+    kWaitTimer,      // a Wait state's timer (timer_id)
+    kWaitRetry,      // a retry's back-off timer (timer_id)
+    kWaitChildren,   // Parallel/Map children running
+    kChildrenDone,   // Parallel/Map children all finished, or one failed
+    kDone,           // finished, failed or aborted
+  };
+
+  std::int64_t id = 0;
+  Frame* parent = nullptr;
+  std::size_t child_index = 0;  // branch or item index in the parent
+  const asl::Machine* machine = nullptr;
+  int state = -1;
+  Phase phase = Phase::kEnter;
+
+  Payload input;      // the raw input of the current state
+  Payload effective;  // after InputPath (Task, Parallel, Map, Wait)
+  std::int64_t entered_event_id = 0;
+  TimePoint entered_time;
+  std::int64_t retry_count = 0;
+  std::vector<std::int64_t> retrier_attempts;
+
+  std::int64_t task_id = 0;
+  std::int64_t timer_id = 0;
+  std::int64_t timeout_timer = 0;
+  bool task_started = false;
+  Resource resource;
+
+  asl::VariableScope vars;
+
+  // Parallel and Map.
+  std::vector<std::unique_ptr<Frame>> children;
+  json::Array results;
+  json::Array items;
+  std::size_t next_item = 0;
+  std::size_t running = 0;
+  std::size_t completed = 0;
+  std::size_t failed = 0;
+  std::int64_t max_concurrency = 0;
+  std::optional<Failure> child_failure;
+  bool iteration_started = false;  // a Map iteration frame has emitted MapIterationStarted
+
+  const State& current() const { return machine->states[std::size_t(state)]; }
+};
+
+namespace {
+
+EventType EnteredType(StateType t) {
+  switch (t) {
+    case StateType::kTask: return EventType::kTaskStateEntered;
+    case StateType::kPass: return EventType::kPassStateEntered;
+    case StateType::kChoice: return EventType::kChoiceStateEntered;
+    case StateType::kWait: return EventType::kWaitStateEntered;
+    case StateType::kSucceed: return EventType::kSucceedStateEntered;
+    case StateType::kFail: return EventType::kFailStateEntered;
+    case StateType::kParallel: return EventType::kParallelStateEntered;
+    case StateType::kMap: return EventType::kMapStateEntered;
+  }
+  return EventType::kPassStateEntered;
+}
+
+EventType ExitedType(StateType t) {
+  switch (t) {
+    case StateType::kTask: return EventType::kTaskStateExited;
+    case StateType::kChoice: return EventType::kChoiceStateExited;
+    case StateType::kWait: return EventType::kWaitStateExited;
+    case StateType::kSucceed: return EventType::kSucceedStateExited;
+    case StateType::kParallel: return EventType::kParallelStateExited;
+    case StateType::kMap: return EventType::kMapStateExited;
+    default: return EventType::kPassStateExited;
+  }
+}
+
+struct TaskEvents {
+  EventType scheduled, started, succeeded, failed, timed_out;
+};
+
+TaskEvents TaskEventsFor(ResourceKind kind) {
+  switch (kind) {
+    case ResourceKind::kActivity:
+      return {EventType::kActivityScheduled, EventType::kActivityStarted,
+              EventType::kActivitySucceeded, EventType::kActivityFailed,
+              EventType::kActivityTimedOut};
+    case ResourceKind::kLambdaFunction:
+      return {EventType::kLambdaFunctionScheduled, EventType::kLambdaFunctionStarted,
+              EventType::kLambdaFunctionSucceeded, EventType::kLambdaFunctionFailed,
+              EventType::kLambdaFunctionTimedOut};
+    default:
+      return {EventType::kTaskScheduled, EventType::kTaskStarted, EventType::kTaskSucceeded,
+              EventType::kTaskFailed, EventType::kTaskTimedOut};
+  }
+}
+
+bool IsRootPath(const asl::Path& p) { return p.text() == "$"; }
+bool IsRootPath(const asl::ReferencePath& p) { return p.text() == "$"; }
+
+json::Value ErrorOutput(const Failure& f) {
+  json::Object o;
+  o["Error"] = f.error;
+  o["Cause"] = f.cause;
+  return o;
+}
+
+// Reads an integer field given literally or by a path: TimeoutSeconds(Path), Seconds(Path),
+// MaxConcurrency(Path), ToleratedFailure*(Path). A path's value may be a number or a string
+// holding one (AWS accepts "1").
+std::optional<std::int64_t> IntegerOf(const json::Value& v) {
+  std::int64_t n;
+  if (json::AsInt64(v, n)) return n;
+  if (v.is_string()) {
+    const json::String& s = v.get_string();
+    if (s.empty()) return std::nullopt;
+    std::int64_t value = 0;
+    std::size_t i = 0;
+    bool negative = s[0] == '-';
+    if (negative) i = 1;
+    if (i == s.size()) return std::nullopt;
+    for (; i < s.size(); ++i) {
+      if (s[i] < '0' || s[i] > '9' || value > 1'000'000'000'000'000) return std::nullopt;
+      value = value * 10 + (s[i] - '0');
+    }
+    return negative ? -value : value;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Execution::Execution(std::shared_ptr<const asl::Definition> definition, ExecutionInfo info)
+    : definition_(std::move(definition)), info_(std::move(info)) {}
+
+Execution::~Execution() = default;
+
+// ---------------------------------------------------------------------------------------------
+// Events and context
+
+HistoryEvent& Execution::Emit(EventType type, const Environment& env, StepOutput& out) {
+  HistoryEvent& e = out.events.emplace_back();
+  e.id = ++last_event_id_;
+  e.previous_event_id = e.id - 1;
+  e.timestamp = env.now;
+  e.type = type;
+  return e;
+}
+
+void Execution::SetStateContext(const Frame& f, const State& s) {
+  json::Object& state = context_.get_object()["State"].emplace_object();
+  state["Name"] = s.name;
+  state["EnteredTime"] = FormatIso8601(f.entered_time);
+  // AWS shows RetryCount only for the states that can retry.
+  if (s.type == StateType::kTask || s.type == StateType::kParallel || s.type == StateType::kMap) {
+    state["RetryCount"] = f.retry_count;
+  }
+}
+
+asl::Scope Execution::MakeScope(const Frame& f, const json::Value& input,
+                                const Environment& env) const {
+  return asl::Scope{input, context_, &f.vars, &env.random};
+}
+
+std::string Execution::RuntimePrefix(const Frame& f) const {
+  return "An error occurred while executing the state '" + f.current().name +
+         "' (entered at the event id #" + std::to_string(f.entered_event_id) + "). ";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Driving
+
+void Execution::Start(json::Value input, const Environment& env, StepOutput& out) {
+  CHECK(root_ == nullptr);
+  Payload payload = MakePayload(std::move(input));
+
+  json::Object execution;
+  execution["Id"] = info_.execution_arn;
+  execution["Input"] = *payload;
+  execution["StartTime"] = FormatIso8601(info_.start_time);
+  execution["Name"] = info_.execution_name;
+  execution["RoleArn"] = info_.role_arn;
+  execution["RedriveCount"] = info_.redrive_count;
+  json::Object machine;
+  machine["Id"] = info_.state_machine_arn;
+  machine["Name"] = info_.state_machine_name;
+  json::Object context;
+  context["Execution"] = std::move(execution);
+  context["State"] = json::Object();
+  context["StateMachine"] = std::move(machine);
+  context_ = std::move(context);
+
+  HistoryEvent& started = Emit(EventType::kExecutionStarted, env, out);
+  started.previous_event_id = 0;
+  started.payload = payload;
+  started.payload_member = "input";
+  started.extra["roleArn"] = info_.role_arn;
+
+  if (definition_->timeout_seconds) {
+    execution_timer_ = NextId();
+    out.timers.push_back({execution_timer_, env.now + std::chrono::seconds(
+                                                          *definition_->timeout_seconds)});
+  }
+
+  root_ = std::make_unique<Frame>();
+  root_->id = next_frame_id_++;
+  root_->machine = &definition_->machine;
+  root_->state = definition_->machine.start_index;
+  root_->input = std::move(payload);
+  runnable_.push_front(root_.get());
+  RunLoop(env, out);
+}
+
+void Execution::RunLoop(const Environment& env, StepOutput& out) {
+  while (!runnable_.empty() && status_ == ExecutionStatus::kRunning) {
+    Frame* f = runnable_.front();
+    runnable_.pop_front();
+    RunFrame(*f, env, out);
+  }
+}
+
+void Execution::RunFrame(Frame& f, const Environment& env, StepOutput& out) {
+  if (f.parent != nullptr && !f.iteration_started &&
+      f.parent->current().type == StateType::kMap) {
+    f.iteration_started = true;
+    HistoryEvent& e = Emit(EventType::kMapIterationStarted, env, out);
+    e.name = f.parent->current().name;
+    e.index = std::int64_t(f.child_index);
+  }
+  while (status_ == ExecutionStatus::kRunning) {
+    switch (f.phase) {
+      case Frame::Phase::kEnter:
+        EnterState(f, env, out);
+        continue;
+      case Frame::Phase::kChildrenDone:
+        FinishChildren(f, env, out);
+        continue;
+      default:
+        return;  // waiting, or done
+    }
+  }
+}
+
+void Execution::EnterState(Frame& f, const Environment& env, StepOutput& out) {
+  const State& s = f.current();
+  ++transitions_;
+  f.entered_time = env.now;
+  f.retry_count = 0;
+  f.retrier_attempts.assign(s.retry.size(), 0);
+  HistoryEvent& e = Emit(EnteredType(s.type), env, out);
+  e.name = s.name;
+  e.payload = f.input;
+  e.payload_member = "input";
+  f.entered_event_id = e.id;
+  SetStateContext(f, s);
+
+  if (s.query_language == asl::QueryLanguage::kJsonata) {
+    FailState(f,
+              Failure{asl::errors::kQueryEvaluationError,
+                      RuntimePrefix(f) + "JSONata states are not supported by this engine yet."},
+              env, out);
+    return;
+  }
+
+  // InputPath (not for Fail states, which take none).
+  if (s.type != StateType::kFail) {
+    if (!s.input_path) {
+      f.effective = MakePayload(json::Object());
+    } else if (IsRootPath(*s.input_path)) {
+      f.effective = f.input;
+    } else {
+      auto v = s.input_path->Evaluate(MakeScope(f, *f.input, env));
+      if (!v) {
+        FailRuntime(f,
+                    "Invalid path '" + s.input_path->text() +
+                        "' : No results for path: " + s.input_path->Canonical(),
+                    env, out);
+        return;
+      }
+      f.effective = MakePayload(std::move(*v));
+    }
+  }
+
+  switch (s.type) {
+    case StateType::kPass: ExecutePass(f, s, env, out); return;
+    case StateType::kChoice: ExecuteChoice(f, s, env, out); return;
+    case StateType::kWait: ExecuteWait(f, s, env, out); return;
+    case StateType::kSucceed: ExecuteSucceed(f, s, env, out); return;
+    case StateType::kFail: ExecuteFail(f, s, env, out); return;
+    case StateType::kTask: ScheduleTask(f, env, out); return;
+    case StateType::kParallel: StartParallel(f, env, out); return;
+    case StateType::kMap: StartMap(f, env, out); return;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pure states
+
+void Execution::ExecutePass(Frame& f, const State& s, const Environment& env, StepOutput& out) {
+  json::Value result;
+  if (s.has_result) {
+    result = s.result;
+  } else if (s.parameters) {
+    auto v = s.parameters->Evaluate(MakeScope(f, *f.effective, env));
+    if (!v) {
+      FailState(f, std::move(v.error()), env, out);
+      return;
+    }
+    result = std::move(*v);
+  } else {
+    result = *f.effective;
+  }
+  ExitWithResult(f, std::move(result), env, out);
+}
+
+void Execution::ExecuteChoice(Frame& f, const State& s, const Environment& env,
+                              StepOutput& out) {
+  const asl::Scope scope = MakeScope(f, *f.effective, env);
+  const asl::ChoiceRule* matched = nullptr;
+  for (const asl::ChoiceRule& rule : s.choices) {
+    auto m = rule.Evaluate(scope);
+    if (!m) {
+      FailState(f, std::move(m.error()), env, out);
+      return;
+    }
+    if (*m) {
+      matched = &rule;
+      break;
+    }
+  }
+  int next = -1;
+  json::Object assigned;
+  if (matched != nullptr) {
+    next = f.machine->index.at(matched->next());
+    if (!matched->assign().is_null()) {
+      auto tmpl = asl::PayloadTemplate::Compile(matched->assign());
+      if (!tmpl) {
+        FailRuntime(f, tmpl.error().message, env, out);
+        return;
+      }
+      if (!ApplyAssign(f, s, nullptr, &*tmpl, *f.effective, assigned, env, out)) return;
+    }
+  } else if (s.default_index >= 0) {
+    next = s.default_index;
+  } else {
+    FailState(f, Failure{"States.NoChoiceMatched", "No Matches!"}, env, out);
+    return;
+  }
+  if (matched == nullptr && s.assign_template &&
+      !ApplyAssign(f, s, nullptr, &*s.assign_template, *f.effective, assigned, env, out)) {
+    return;
+  }
+  Payload output;
+  if (!s.output_path) {
+    output = MakePayload(json::Object());
+  } else if (IsRootPath(*s.output_path)) {
+    output = f.effective;
+  } else {
+    auto v = s.output_path->Evaluate(MakeScope(f, *f.effective, env));
+    if (!v) {
+      FailRuntime(f,
+                  "Invalid path '" + s.output_path->text() +
+                      "' : No results for path: " + s.output_path->Canonical(),
+                  env, out);
+      return;
+    }
+    output = MakePayload(std::move(*v));
+  }
+  HistoryEvent& e = Emit(EventType::kChoiceStateExited, env, out);
+  e.name = s.name;
+  e.payload = output;
+  e.payload_member = "output";
+  if (!assigned.empty()) {
+    e.extra["assignedVariables"] = std::move(assigned);
+    e.extra["assignedVariablesDetails"] = json::Object{{"truncated", false}};
+  }
+  f.state = next;
+  f.input = std::move(output);
+  f.phase = Frame::Phase::kEnter;
+}
+
+void Execution::ExecuteWait(Frame& f, const State& s, const Environment& env, StepOutput& out) {
+  TimePoint fire_at = env.now;
+  const asl::Scope scope = MakeScope(f, *f.effective, env);
+  if (s.seconds.value) {
+    fire_at += std::chrono::milliseconds(std::llround(*s.seconds.value * 1000));
+  } else if (s.seconds.path) {
+    auto v = s.seconds.path->Evaluate(scope);
+    std::int64_t n = 0;
+    if (!v || !json::AsInt64(*v, n) || n < 0) {
+      FailRuntime(f,
+                  "The SecondsPath parameter does not reference a valid integer value: " +
+                      s.seconds.path->text(),
+                  env, out);
+      return;
+    }
+    fire_at += std::chrono::seconds(n);
+  } else if (s.timestamp || s.timestamp_path) {
+    std::optional<TimePoint> t;
+    if (s.timestamp) {
+      t = ParseIso8601(*s.timestamp);
+    } else {
+      auto v = s.timestamp_path->Evaluate(scope);
+      if (v && v->is_string()) t = ParseIso8601(v->get_string());
+      if (!t) {
+        FailRuntime(f,
+                    "The TimestampPath parameter does not reference a valid ISO-8601 extended "
+                    "offset date-time format string: " +
+                        s.timestamp_path->text(),
+                    env, out);
+        return;
+      }
+    }
+    if (t) fire_at = std::max(fire_at, *t);
+  }
+  json::Object assigned;
+  if (s.assign_template &&
+      !ApplyAssign(f, s, nullptr, &*s.assign_template, *f.effective, assigned, env, out)) {
+    return;
+  }
+  if (!assigned.empty()) f.results = json::Array{json::Value(std::move(assigned))};
+  f.timer_id = NextId();
+  f.phase = Frame::Phase::kWaitTimer;
+  out.timers.push_back({f.timer_id, fire_at});
+}
+
+void Execution::ExecuteSucceed(Frame& f, const State& s, const Environment& env,
+                               StepOutput& out) {
+  Payload output = f.effective;
+  if (!s.output_path) {
+    output = MakePayload(json::Object());
+  } else if (!IsRootPath(*s.output_path)) {
+    auto v = s.output_path->Evaluate(MakeScope(f, *f.effective, env));
+    if (!v) {
+      FailRuntime(f,
+                  "Invalid path '" + s.output_path->text() +
+                      "' : No results for path: " + s.output_path->Canonical(),
+                  env, out);
+      return;
+    }
+    output = MakePayload(std::move(*v));
+  }
+  HistoryEvent& e = Emit(EventType::kSucceedStateExited, env, out);
+  e.name = s.name;
+  e.payload = output;
+  e.payload_member = "output";
+  CompleteFrame(f, std::move(output), env, out);
+}
+
+void Execution::ExecuteFail(Frame& f, const State& s, const Environment& env, StepOutput& out) {
+  Failure failure;
+  const asl::Scope scope = MakeScope(f, *f.input, env);
+  auto read = [&](const std::optional<std::string>& literal, const std::optional<asl::Path>& path,
+                  const char* field, std::string& into) -> bool {
+    if (literal) {
+      into = *literal;
+      return true;
+    }
+    if (!path) return true;
+    auto v = path->Evaluate(scope);
+    if (!v) {
+      FailRuntime(f,
+                  "The JSONPath '" + path->text() + "' specified for the field '" + field +
+                      "' could not be found in the input '" + json::Serialize(*f.input) + "'",
+                  env, out);
+      return false;
+    }
+    into = v->is_string() ? std::string(v->get_string()) : json::Serialize(*v);
+    return true;
+  };
+  if (!read(s.error, s.error_path, "ErrorPath", failure.error)) return;
+  if (!read(s.cause, s.cause_path, "CausePath", failure.cause)) return;
+  failure.has_error = s.error || s.error_path;
+  failure.has_cause = s.cause || s.cause_path;
+  FailFrame(f, std::move(failure), env, out);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Leaving a state
+
+void Execution::ExitWithResult(Frame& f, json::Value result, const Environment& env,
+                               StepOutput& out) {
+  const State& s = f.current();
+  if (s.result_selector && s.type != StateType::kPass) {
+    auto v = s.result_selector->Evaluate(MakeScope(f, result, env));
+    if (!v) {
+      FailState(f, std::move(v.error()), env, out);
+      return;
+    }
+    result = std::move(*v);
+  }
+  json::Object assigned;
+  if (s.assign_template &&
+      !ApplyAssign(f, s, nullptr, &*s.assign_template, result, assigned, env, out)) {
+    return;
+  }
+  // ResultPath
+  Payload output;
+  if (!s.result_path) {
+    output = f.input;
+  } else if (IsRootPath(*s.result_path)) {
+    output = MakePayload(std::move(result));
+  } else {
+    auto v = s.result_path->Apply(json::Value(*f.input), std::move(result));
+    if (!v) {
+      FailState(f, std::move(v.error()), env, out);
+      return;
+    }
+    output = MakePayload(std::move(*v));
+  }
+  // OutputPath
+  if (!s.output_path) {
+    output = MakePayload(json::Object());
+  } else if (!IsRootPath(*s.output_path)) {
+    auto v = s.output_path->Evaluate(MakeScope(f, *output, env));
+    if (!v) {
+      FailRuntime(f,
+                  "Invalid path '" + s.output_path->text() +
+                      "' : No results for path: " + s.output_path->Canonical(),
+                  env, out);
+      return;
+    }
+    output = MakePayload(std::move(*v));
+  }
+  ExitState(f, std::move(output), std::move(assigned), env, out);
+}
+
+void Execution::ExitState(Frame& f, Payload output, json::Object assigned,
+                          const Environment& env, StepOutput& out) {
+  const State& s = f.current();
+  if (ExceedsPayloadLimit(*output, limits::kMaxPayloadBytes)) {
+    FailState(f,
+              Failure{asl::errors::kDataLimitExceeded,
+                      "The state/task '" + s.name +
+                          "' returned a result with a size exceeding the maximum number of "
+                          "bytes service limit."},
+              env, out);
+    return;
+  }
+  HistoryEvent& e = Emit(ExitedType(s.type), env, out);
+  e.name = s.name;
+  e.payload = output;
+  e.payload_member = "output";
+  if (!assigned.empty()) {
+    e.extra["assignedVariables"] = std::move(assigned);
+    e.extra["assignedVariablesDetails"] = json::Object{{"truncated", false}};
+  }
+  if (s.end) {
+    CompleteFrame(f, std::move(output), env, out);
+    return;
+  }
+  f.state = s.next_index;
+  f.input = std::move(output);
+  f.phase = Frame::Phase::kEnter;
+}
+
+bool Execution::ApplyAssign(Frame& f, const State& s, const json::Value* assign_raw,
+                            const asl::PayloadTemplate* assign, const json::Value& input,
+                            json::Object& assigned, const Environment& env, StepOutput& out) {
+  if (assign == nullptr) return true;
+  // All assignments read the values from before the state: evaluate, then bind.
+  auto v = assign->Evaluate(MakeScope(f, input, env));
+  if (!v) {
+    FailState(f, std::move(v.error()), env, out);
+    return false;
+  }
+  if (!v->is_object()) return true;
+  std::size_t total = 0;
+  for (auto& kv : v->get_object()) {
+    std::string text = json::Serialize(kv.value());
+    if (text.size() > limits::kMaxVariableBytes) {
+      FailState(f,
+                Failure{asl::errors::kDataLimitExceeded,
+                        "The variable '" + std::string(kv.key()) +
+                            "' has exceeded the maximum size limit of 262144 bytes."},
+                env, out);
+      return false;
+    }
+    total += text.size();
+    assigned[kv.key()] = std::move(text);
+  }
+  if (total > limits::kMaxVariableBytes) {
+    FailState(f,
+              Failure{asl::errors::kDataLimitExceeded,
+                      "The assignment in state '" + s.name +
+                          "' has exceeded the maximum size limit of 262144 bytes."},
+              env, out);
+    return false;
+  }
+  for (auto& kv : v->get_object()) f.vars.values[kv.key()] = std::move(kv.value());
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Failures: Retry, Catch, or the frame fails
+
+void Execution::FailRuntime(Frame& f, const std::string& cause, const Environment& env,
+                            StepOutput& out) {
+  FailState(f, Failure{asl::errors::kRuntime, RuntimePrefix(f) + cause}, env, out);
+}
+
+void Execution::FailState(Frame& f, Failure failure, const Environment& env, StepOutput& out) {
+  const State& s = f.current();
+  if (failure.error == asl::errors::kRuntime ||
+      failure.error == asl::errors::kIntrinsicFailure ||
+      failure.error == asl::errors::kQueryEvaluationError) {
+    if (failure.cause.rfind("An error occurred while executing the state", 0) != 0) {
+      failure.cause = RuntimePrefix(f) + failure.cause;
+    }
+  }
+  // Retry: the first retrier whose ErrorEquals matches decides.
+  for (std::size_t i = 0; i < s.retry.size(); ++i) {
+    const asl::Retrier& r = s.retry[i];
+    if (!ErrorMatches(r.error_equals, failure.error)) continue;
+    if (f.retrier_attempts[i] >= r.max_attempts) break;
+    std::int64_t delay = RetryDelayMillis(r, f.retrier_attempts[i], env.random.NextDouble());
+    ++f.retrier_attempts[i];
+    ++f.retry_count;
+    f.timer_id = NextId();
+    f.phase = Frame::Phase::kWaitRetry;
+    out.timers.push_back({f.timer_id, env.now + std::chrono::milliseconds(delay)});
+    return;
+  }
+  // Catch: the first catcher whose ErrorEquals matches.
+  for (const asl::Catcher& c : s.catchers) {
+    if (!ErrorMatches(c.error_equals, failure.error)) continue;
+    json::Value error_output = ErrorOutput(failure);
+    json::Object assigned;
+    if (!c.assign.is_null()) {
+      auto tmpl = asl::PayloadTemplate::Compile(c.assign);
+      if (tmpl && !ApplyAssign(f, s, nullptr, &*tmpl, error_output, assigned, env, out)) return;
+    }
+    Payload output;
+    if (!c.result_path) {
+      output = f.input;
+    } else if (IsRootPath(*c.result_path)) {
+      output = MakePayload(std::move(error_output));
+    } else {
+      auto v = c.result_path->Apply(json::Value(*f.input), std::move(error_output));
+      if (!v) {
+        FailRuntime(f, v.error().cause, env, out);
+        return;
+      }
+      output = MakePayload(std::move(*v));
+    }
+    HistoryEvent& e = Emit(ExitedType(s.type), env, out);
+    e.name = s.name;
+    e.payload = output;
+    e.payload_member = "output";
+    if (!assigned.empty()) {
+      e.extra["assignedVariables"] = std::move(assigned);
+      e.extra["assignedVariablesDetails"] = json::Object{{"truncated", false}};
+    }
+    f.state = c.next_index;
+    f.input = std::move(output);
+    f.phase = Frame::Phase::kEnter;
+    return;
+  }
+  FailFrame(f, std::move(failure), env, out);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Frames finishing
+
+void Execution::CompleteFrame(Frame& f, Payload output, const Environment& env,
+                              StepOutput& out) {
+  f.phase = Frame::Phase::kDone;
+  Frame* parent = f.parent;
+  if (parent == nullptr) {
+    output_ = std::move(output);
+    HistoryEvent& e = Emit(EventType::kExecutionSucceeded, env, out);
+    e.payload = output_;
+    e.payload_member = "output";
+    EndExecution(ExecutionStatus::kSucceeded, EventType::kExecutionSucceeded, env, out);
+    return;
+  }
+  if (parent->phase != Frame::Phase::kWaitChildren) return;  // parent already failing
+  const State& ps = parent->current();
+  parent->results[f.child_index] = *output;
+  ++parent->completed;
+  --parent->running;
+  if (ps.type == StateType::kMap) {
+    HistoryEvent& e = Emit(EventType::kMapIterationSucceeded, env, out);
+    e.name = ps.name;
+    e.index = std::int64_t(f.child_index);
+    LaunchIterations(*parent, env, out);
+  }
+  if (parent->completed == parent->children.size() && parent->next_item >= parent->items.size()) {
+    parent->phase = Frame::Phase::kChildrenDone;
+    runnable_.push_front(parent);
+  }
+}
+
+void Execution::FailFrame(Frame& f, Failure failure, const Environment& env, StepOutput& out) {
+  f.phase = Frame::Phase::kDone;
+  Frame* parent = f.parent;
+  if (parent == nullptr) {
+    has_error_ = failure.has_error;
+    has_cause_ = failure.has_cause;
+    error_ = std::move(failure.error);
+    cause_ = std::move(failure.cause);
+    HistoryEvent& e = Emit(EventType::kExecutionFailed, env, out);
+    if (has_error_) {
+      e.has_error = true;
+      e.error = error_;
+    }
+    if (has_cause_) {
+      e.has_cause = true;
+      e.cause = cause_;
+    }
+    EndExecution(ExecutionStatus::kFailed, EventType::kExecutionFailed, env, out);
+    return;
+  }
+  if (parent->phase != Frame::Phase::kWaitChildren) return;
+  const State& ps = parent->current();
+  --parent->running;
+  ++parent->failed;
+  if (ps.type == StateType::kMap) {
+    HistoryEvent& e = Emit(EventType::kMapIterationFailed, env, out);
+    e.name = ps.name;
+    e.index = std::int64_t(f.child_index);
+    // Tolerated failures: the iteration's error output takes its place in the results.
+    const std::size_t total = parent->items.size();
+    bool tolerated = false;
+    if (ps.tolerated_failure_count.value &&
+        double(parent->failed) <= *ps.tolerated_failure_count.value) {
+      tolerated = true;
+    }
+    if (ps.tolerated_failure_percentage.value && total > 0 &&
+        100.0 * double(parent->failed) / double(total) <=
+            *ps.tolerated_failure_percentage.value) {
+      tolerated = true;
+    }
+    if (tolerated) {
+      parent->results[f.child_index] = ErrorOutput(failure);
+      ++parent->completed;
+      LaunchIterations(*parent, env, out);
+      if (parent->completed == parent->children.size() &&
+          parent->next_item >= parent->items.size()) {
+        parent->phase = Frame::Phase::kChildrenDone;
+        runnable_.push_front(parent);
+      }
+      return;
+    }
+    if (ps.tolerated_failure_count.is_set() || ps.tolerated_failure_percentage.is_set()) {
+      failure = Failure{asl::errors::kExceedToleratedFailureThreshold,
+                        "The specified tolerated failure threshold was exceeded"};
+    }
+  }
+  parent->child_failure = std::move(failure);
+  parent->phase = Frame::Phase::kChildrenDone;
+  runnable_.push_front(parent);
+}
+
+void Execution::AbortFrame(Frame& f, const Environment& env, StepOutput& out,
+                           bool emit_events) {
+  if (f.phase == Frame::Phase::kDone) return;
+  const Frame::Phase phase = f.phase;
+  f.phase = Frame::Phase::kDone;
+  if (f.state < 0) return;
+  const State& s = f.current();
+  switch (phase) {
+    case Frame::Phase::kWaitTask:
+      out.cancelled_tasks.push_back(f.task_id);
+      if (f.timeout_timer) out.cancelled_timers.push_back(f.timeout_timer);
+      if (emit_events) Emit(EventType::kTaskStateAborted, env, out).name = s.name;
+      break;
+    case Frame::Phase::kWaitTimer:
+      out.cancelled_timers.push_back(f.timer_id);
+      if (emit_events) Emit(EventType::kWaitStateAborted, env, out).name = s.name;
+      break;
+    case Frame::Phase::kWaitRetry:
+      out.cancelled_timers.push_back(f.timer_id);
+      break;
+    case Frame::Phase::kWaitChildren:
+    case Frame::Phase::kChildrenDone:
+      for (auto& child : f.children) {
+        if (child) AbortFrame(*child, env, out, emit_events);
+      }
+      if (emit_events) {
+        Emit(s.type == StateType::kMap ? EventType::kMapStateAborted
+                                       : EventType::kParallelStateAborted,
+             env, out);
+      }
+      break;
+    default:
+      break;
+  }
+  if (emit_events && f.parent != nullptr && f.iteration_started &&
+      f.parent->current().type == StateType::kMap) {
+    HistoryEvent& e = Emit(EventType::kMapIterationAborted, env, out);
+    e.name = f.parent->current().name;
+    e.index = std::int64_t(f.child_index);
+  }
+}
+
+void Execution::EndExecution(ExecutionStatus status, EventType type, const Environment& env,
+                             StepOutput& out) {
+  status_ = status;
+  if (execution_timer_) out.cancelled_timers.push_back(execution_timer_);
+  if (root_) AbortFrame(*root_, env, out, /*emit_events=*/false);
+  runnable_.clear();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parallel and Map
+
+void Execution::StartParallel(Frame& f, const Environment& env, StepOutput& out) {
+  const State& s = f.current();
+  Payload branch_input = f.effective;
+  if (s.parameters) {
+    auto v = s.parameters->Evaluate(MakeScope(f, *f.effective, env));
+    if (!v) {
+      FailState(f, std::move(v.error()), env, out);
+      return;
+    }
+    branch_input = MakePayload(std::move(*v));
+  }
+  Emit(EventType::kParallelStateStarted, env, out);
+  f.children.clear();
+  f.results = json::Array(s.branches.size());
+  f.items.clear();
+  f.next_item = 0;
+  f.completed = f.failed = 0;
+  f.running = s.branches.size();
+  f.child_failure.reset();
+  f.phase = Frame::Phase::kWaitChildren;
+  for (std::size_t i = 0; i < s.branches.size(); ++i) {
+    auto child = std::make_unique<Frame>();
+    child->id = next_frame_id_++;
+    child->parent = &f;
+    child->child_index = i;
+    child->machine = s.branches[i].get();
+    child->state = child->machine->start_index;
+    child->input = branch_input;
+    child->vars.parent = &f.vars;
+    f.children.push_back(std::move(child));
+  }
+  if (s.branches.empty()) {
+    f.phase = Frame::Phase::kChildrenDone;
+    runnable_.push_front(&f);
+    return;
+  }
+  for (std::size_t i = f.children.size(); i-- > 0;) runnable_.push_front(f.children[i].get());
+}
+
+void Execution::StartMap(Frame& f, const Environment& env, StepOutput& out) {
+  const State& s = f.current();
+  const asl::Scope scope = MakeScope(f, *f.effective, env);
+  json::Value items_value;
+  if (s.items_path && !IsRootPath(*s.items_path)) {
+    auto v = s.items_path->Evaluate(scope);
+    if (!v) {
+      FailRuntime(f,
+                  "Invalid path '" + s.items_path->text() +
+                      "' : No results for path: " + s.items_path->Canonical(),
+                  env, out);
+      return;
+    }
+    items_value = std::move(*v);
+  } else {
+    items_value = *f.effective;
+  }
+  if (!items_value.is_array()) {
+    FailRuntime(f,
+                "Invalid path '" + (s.items_path ? s.items_path->text() : std::string("$")) +
+                    "' : The ItemsPath value must be an array, but was: " +
+                    json::Serialize(items_value),
+                env, out);
+    return;
+  }
+  std::int64_t max_concurrency = 0;
+  if (s.max_concurrency.value) {
+    max_concurrency = std::int64_t(*s.max_concurrency.value);
+  } else if (s.max_concurrency.path) {
+    auto v = s.max_concurrency.path->Evaluate(scope);
+    std::optional<std::int64_t> n;
+    if (v) n = IntegerOf(*v);
+    if (!n || *n < 0) {
+      std::string shown = v ? json::Serialize(*v) : std::string("null");
+      if (v && v->is_string()) shown = std::string(v->get_string());
+      shown = "\"" + shown + "\"";
+      FailRuntime(f,
+                  "The MaxConcurrencyPath field refers to value " + shown +
+                      " which is not a valid integer: " + s.max_concurrency.path->text(),
+                  env, out);
+      return;
+    }
+    max_concurrency = *n;
+  }
+  f.items = std::move(items_value.get_array());
+  f.max_concurrency = max_concurrency;
+  f.children.clear();
+  f.children.resize(f.items.size());
+  f.results = json::Array(f.items.size());
+  f.next_item = 0;
+  f.completed = f.failed = f.running = 0;
+  f.child_failure.reset();
+  f.phase = Frame::Phase::kWaitChildren;
+  HistoryEvent& started = Emit(EventType::kMapStateStarted, env, out);
+  started.index = std::int64_t(f.items.size());
+  if (f.items.empty()) {
+    f.phase = Frame::Phase::kChildrenDone;
+    runnable_.push_front(&f);
+    return;
+  }
+  LaunchIterations(f, env, out);
+}
+
+void Execution::LaunchIterations(Frame& f, const Environment& env, StepOutput& out) {
+  const State& s = f.current();
+  std::vector<Frame*> launched;
+  while (f.next_item < f.items.size() &&
+         (f.max_concurrency == 0 || std::int64_t(f.running) < f.max_concurrency)) {
+    const std::size_t i = f.next_item++;
+    json::Value input;
+    if (s.item_selector) {
+      json::Object map_context;
+      map_context["Item"] = json::Object{{"Index", std::int64_t(i)}, {"Value", f.items[i]}};
+      context_.get_object()["Map"] = std::move(map_context);
+      auto v = s.item_selector->Evaluate(MakeScope(f, *f.effective, env));
+      context_.get_object().erase("Map");
+      if (!v) {
+        f.child_failure = std::move(v.error());
+        if (f.child_failure->error == asl::errors::kRuntime) {
+          f.child_failure->cause = RuntimePrefix(f) + f.child_failure->cause;
+        }
+        f.phase = Frame::Phase::kChildrenDone;
+        runnable_.push_front(&f);
+        return;
+      }
+      input = std::move(*v);
+    } else {
+      input = f.items[i];
+    }
+    auto child = std::make_unique<Frame>();
+    child->id = next_frame_id_++;
+    child->parent = &f;
+    child->child_index = i;
+    child->machine = s.item_processor.machine.get();
+    child->state = child->machine->start_index;
+    child->input = MakePayload(std::move(input));
+    if (s.item_processor.mode == asl::ItemProcessor::Mode::kInline) child->vars.parent = &f.vars;
+    launched.push_back(child.get());
+    f.children[i] = std::move(child);
+    ++f.running;
+  }
+  for (std::size_t k = launched.size(); k-- > 0;) runnable_.push_front(launched[k]);
+}
+
+void Execution::FinishChildren(Frame& f, const Environment& env, StepOutput& out) {
+  const State& s = f.current();
+  const bool is_map = s.type == StateType::kMap;
+  if (f.child_failure) {
+    for (auto& child : f.children) {
+      if (child) AbortFrame(*child, env, out, /*emit_events=*/true);
+    }
+    f.children.clear();
+    Emit(is_map ? EventType::kMapStateFailed : EventType::kParallelStateFailed, env, out);
+    Failure failure = std::move(*f.child_failure);
+    f.child_failure.reset();
+    f.phase = Frame::Phase::kEnter;  // FailState sets the next phase
+    FailState(f, std::move(failure), env, out);  // retried, caught, or the frame fails
+    return;
+  }
+  f.children.clear();
+  if (is_map) Emit(EventType::kMapStateSucceeded, env, out);
+  json::Value results = std::move(f.results);
+  f.results = json::Array();
+  f.items = json::Array();
+  ExitWithResult(f, std::move(results), env, out);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tasks
+
+void Execution::ScheduleTask(Frame& f, const Environment& env, StepOutput& out) {
+  const State& s = f.current();
+  f.resource = ParseResource(s.resource);
+  TaskCommand task;
+  task.task_id = NextId();
+  task.state_name = s.name;
+  task.resource = f.resource;
+  task.retry_count = f.retry_count;
+  task.token = env.tokens.Mint(task.task_id);
+  task.credentials = s.credentials;
+  const asl::Scope scope = MakeScope(f, *f.effective, env);
+  if (s.parameters) {
+    json::Object task_context;
+    task_context["Token"] = task.token;
+    context_.get_object()["Task"] = std::move(task_context);
+    auto v = s.parameters->Evaluate(scope);
+    context_.get_object().erase("Task");
+    if (!v) {
+      FailState(f, std::move(v.error()), env, out);
+      return;
+    }
+    task.input = std::move(*v);
+  } else {
+    task.input = *f.effective;
+  }
+  auto seconds_of = [&](const asl::NumberField& field, const char* name,
+                        std::optional<std::int64_t>& into) -> bool {
+    if (field.value) {
+      into = std::int64_t(*field.value);
+    } else if (field.path) {
+      auto v = field.path->Evaluate(scope);
+      std::int64_t n = 0;
+      if (!v || !json::AsInt64(*v, n) || n <= 0) {
+        FailRuntime(f,
+                    std::string("The ") + name +
+                        " parameter does not reference a valid integer value: " +
+                        field.path->text(),
+                    env, out);
+        return false;
+      }
+      into = n;
+    }
+    return true;
+  };
+  if (!seconds_of(s.timeout_seconds, "TimeoutSecondsPath", task.timeout_seconds)) return;
+  if (!seconds_of(s.heartbeat_seconds, "HeartbeatSecondsPath", task.heartbeat_seconds)) return;
+  if (!task.timeout_seconds && f.resource.kind == ResourceKind::kActivity) {
+    task.timeout_seconds = limits::kMaxTimeoutSeconds;
+  }
+
+  const TaskEvents types = TaskEventsFor(f.resource.kind);
+  HistoryEvent& e = Emit(types.scheduled, env, out);
+  Payload parameters = MakePayload(task.input);
+  switch (f.resource.kind) {
+    case ResourceKind::kActivity:
+    case ResourceKind::kLambdaFunction:
+      e.resource = f.resource.arn;
+      e.payload = std::move(parameters);
+      e.payload_member = "input";
+      break;
+    default:
+      e.resource_type = f.resource.EventResourceType();
+      e.resource = f.resource.EventResource();
+      e.extra["region"] = f.resource.region.empty() ? "us-east-1" : f.resource.region;
+      e.payload = std::move(parameters);
+      e.payload_member = "parameters";
+      break;
+  }
+  if (task.timeout_seconds) e.extra["timeoutInSeconds"] = *task.timeout_seconds;
+  if (task.heartbeat_seconds) e.extra["heartbeatInSeconds"] = *task.heartbeat_seconds;
+
+  f.task_id = task.task_id;
+  f.task_started = false;
+  f.timeout_timer = 0;
+  if (task.timeout_seconds && f.resource.kind != ResourceKind::kActivity) {
+    f.timeout_timer = NextId();
+    out.timers.push_back(
+        {f.timeout_timer, env.now + std::chrono::seconds(*task.timeout_seconds)});
+  } else if (task.timeout_seconds && s.timeout_seconds.is_set()) {
+    f.timeout_timer = NextId();
+    out.timers.push_back(
+        {f.timeout_timer, env.now + std::chrono::seconds(*task.timeout_seconds)});
+  }
+  f.phase = Frame::Phase::kWaitTask;
+  out.tasks.push_back(std::move(task));
+}
+
+Execution::Frame* Execution::FindTaskFrame(std::int64_t task_id) const {
+  if (!root_ || status_ != ExecutionStatus::kRunning) return nullptr;
+  std::vector<Frame*> stack{root_.get()};
+  while (!stack.empty()) {
+    Frame* f = stack.back();
+    stack.pop_back();
+    if (f->phase == Frame::Phase::kWaitTask && f->task_id == task_id) return f;
+    if (f->phase == Frame::Phase::kWaitChildren) {
+      for (auto& c : f->children) {
+        if (c) stack.push_back(c.get());
+      }
+    }
+  }
+  return nullptr;
+}
+
+Execution::Frame* Execution::FindTimerFrame(std::int64_t timer_id) const {
+  if (!root_ || status_ != ExecutionStatus::kRunning) return nullptr;
+  std::vector<Frame*> stack{root_.get()};
+  while (!stack.empty()) {
+    Frame* f = stack.back();
+    stack.pop_back();
+    if ((f->phase == Frame::Phase::kWaitTimer || f->phase == Frame::Phase::kWaitRetry) &&
+        f->timer_id == timer_id) {
+      return f;
+    }
+    if (f->phase == Frame::Phase::kWaitTask && f->timeout_timer == timer_id) return f;
+    if (f->phase == Frame::Phase::kWaitChildren) {
+      for (auto& c : f->children) {
+        if (c) stack.push_back(c.get());
+      }
+    }
+  }
+  return nullptr;
+}
+
+bool Execution::IsTaskOpen(std::int64_t task_id) const {
+  return FindTaskFrame(task_id) != nullptr;
+}
+
+void Execution::TaskStarted(std::int64_t task_id, std::string_view worker_name,
+                            const Environment& env, StepOutput& out) {
+  Frame* f = FindTaskFrame(task_id);
+  if (f == nullptr || f->task_started) return;
+  f->task_started = true;
+  const TaskEvents types = TaskEventsFor(f->resource.kind);
+  HistoryEvent& e = Emit(types.started, env, out);
+  if (f->resource.kind == ResourceKind::kActivity) {
+    if (!worker_name.empty()) e.extra["workerName"] = worker_name;
+  } else if (f->resource.kind == ResourceKind::kService) {
+    e.resource_type = f->resource.EventResourceType();
+    e.resource = f->resource.EventResource();
+  }
+}
+
+bool Execution::TaskSucceeded(std::int64_t task_id, json::Value output, const Environment& env,
+                              StepOutput& out) {
+  Frame* f = FindTaskFrame(task_id);
+  if (f == nullptr) return false;
+  if (!f->task_started) TaskStarted(task_id, "", env, out);
+  if (f->timeout_timer) out.cancelled_timers.push_back(f->timeout_timer);
+  f->timeout_timer = 0;
+  const TaskEvents types = TaskEventsFor(f->resource.kind);
+  HistoryEvent& e = Emit(types.succeeded, env, out);
+  if (f->resource.kind == ResourceKind::kService) {
+    e.resource_type = f->resource.EventResourceType();
+    e.resource = f->resource.EventResource();
+  }
+  Payload result = MakePayload(std::move(output));
+  e.payload = result;
+  e.payload_member = "output";
+  f->phase = Frame::Phase::kEnter;  // ExitWithResult moves it on
+  FinishTask(*f, json::Value(*result), env, out);
+  runnable_.push_front(f);
+  RunLoop(env, out);
+  return true;
+}
+
+void Execution::FinishTask(Frame& f, json::Value result, const Environment& env,
+                           StepOutput& out) {
+  if (ExceedsPayloadLimit(result, limits::kMaxPayloadBytes)) {
+    FailState(f,
+              Failure{asl::errors::kDataLimitExceeded,
+                      "The state/task '" + f.current().name +
+                          "' returned a result with a size exceeding the maximum number of "
+                          "bytes service limit."},
+              env, out);
+    return;
+  }
+  ExitWithResult(f, std::move(result), env, out);
+}
+
+bool Execution::TaskFailed(std::int64_t task_id, std::string error, std::string cause,
+                           const Environment& env, StepOutput& out) {
+  Frame* f = FindTaskFrame(task_id);
+  if (f == nullptr) return false;
+  if (!f->task_started) TaskStarted(task_id, "", env, out);
+  if (f->timeout_timer) out.cancelled_timers.push_back(f->timeout_timer);
+  f->timeout_timer = 0;
+  const TaskEvents types = TaskEventsFor(f->resource.kind);
+  HistoryEvent& e = Emit(types.failed, env, out);
+  if (f->resource.kind == ResourceKind::kService) {
+    e.resource_type = f->resource.EventResourceType();
+    e.resource = f->resource.EventResource();
+  }
+  e.has_error = e.has_cause = true;
+  e.error = error;
+  e.cause = cause;
+  f->phase = Frame::Phase::kEnter;
+  FailState(*f, Failure{std::move(error), std::move(cause)}, env, out);
+  runnable_.push_front(f);
+  RunLoop(env, out);
+  return true;
+}
+
+bool Execution::TaskTimedOut(std::int64_t task_id, std::string error, std::string cause,
+                             const Environment& env, StepOutput& out) {
+  Frame* f = FindTaskFrame(task_id);
+  if (f == nullptr) return false;
+  if (f->timeout_timer) out.cancelled_timers.push_back(f->timeout_timer);
+  f->timeout_timer = 0;
+  out.cancelled_tasks.push_back(task_id);
+  const TaskEvents types = TaskEventsFor(f->resource.kind);
+  HistoryEvent& e = Emit(types.timed_out, env, out);
+  if (f->resource.kind == ResourceKind::kService) {
+    e.resource_type = f->resource.EventResourceType();
+    e.resource = f->resource.EventResource();
+  }
+  e.has_error = true;
+  e.error = error;
+  if (!cause.empty()) {
+    e.has_cause = true;
+    e.cause = cause;
+  }
+  f->phase = Frame::Phase::kEnter;
+  FailState(*f, Failure{std::move(error), std::move(cause)}, env, out);
+  runnable_.push_front(f);
+  RunLoop(env, out);
+  return true;
+}
+
+void Execution::TimerFired(std::int64_t timer_id, const Environment& env, StepOutput& out) {
+  if (status_ != ExecutionStatus::kRunning) return;
+  if (timer_id == execution_timer_) {
+    execution_timer_ = 0;
+    error_ = "States.Timeout";
+    has_error_ = true;
+    HistoryEvent& e = Emit(EventType::kExecutionTimedOut, env, out);
+    e.has_error = true;
+    e.error = error_;
+    EndExecution(ExecutionStatus::kTimedOut, EventType::kExecutionTimedOut, env, out);
+    return;
+  }
+  Frame* f = FindTimerFrame(timer_id);
+  if (f == nullptr) return;
+  const State& s = f->current();
+  switch (f->phase) {
+    case Frame::Phase::kWaitTask:  // TimeoutSeconds ran out
+      f->timeout_timer = 0;
+      TaskTimedOut(f->task_id, asl::errors::kTimeout, "", env, out);
+      return;
+    case Frame::Phase::kWaitTimer: {
+      Payload output = f->effective;
+      if (!s.output_path) {
+        output = MakePayload(json::Object());
+      } else if (!IsRootPath(*s.output_path)) {
+        auto v = s.output_path->Evaluate(MakeScope(*f, *f->effective, env));
+        if (!v) {
+          f->phase = Frame::Phase::kEnter;
+          FailRuntime(*f,
+                      "Invalid path '" + s.output_path->text() +
+                          "' : No results for path: " + s.output_path->Canonical(),
+                      env, out);
+          runnable_.push_front(f);
+          RunLoop(env, out);
+          return;
+        }
+        output = MakePayload(std::move(*v));
+      }
+      json::Object assigned;
+      if (!f->results.empty() && f->results[0].is_object()) {
+        assigned = std::move(f->results[0].get_object());
+        f->results.clear();
+      }
+      f->phase = Frame::Phase::kEnter;
+      ExitState(*f, std::move(output), std::move(assigned), env, out);
+      break;
+    }
+    case Frame::Phase::kWaitRetry:
+      f->phase = Frame::Phase::kEnter;
+      SetStateContext(*f, s);
+      if (s.type == StateType::kTask) {
+        ScheduleTask(*f, env, out);
+      } else if (s.type == StateType::kParallel) {
+        StartParallel(*f, env, out);
+      } else if (s.type == StateType::kMap) {
+        StartMap(*f, env, out);
+      }
+      break;
+    default:
+      return;
+  }
+  if (f->phase == Frame::Phase::kEnter || f->phase == Frame::Phase::kChildrenDone) {
+    runnable_.push_front(f);
+  }
+  RunLoop(env, out);
+}
+
+void Execution::Stop(std::string error, std::string cause, const Environment& env,
+                     StepOutput& out) {
+  if (status_ != ExecutionStatus::kRunning) return;
+  error_ = std::move(error);
+  cause_ = std::move(cause);
+  has_error_ = !error_.empty();
+  has_cause_ = !cause_.empty();
+  HistoryEvent& e = Emit(EventType::kExecutionAborted, env, out);
+  if (has_error_) {
+    e.has_error = true;
+    e.error = error_;
+  }
+  if (has_cause_) {
+    e.has_cause = true;
+    e.cause = cause_;
+  }
+  EndExecution(ExecutionStatus::kAborted, EventType::kExecutionAborted, env, out);
+}
+
+}  // namespace stepway::engine

@@ -1,0 +1,185 @@
+// The interpreter: one execution of a state machine, as a deterministic step function.
+//
+// An Execution is driven from outside: Start, then one call per thing that happened (a task
+// started, succeeded, failed or timed out; a timer fired; a stop request). Each call runs every
+// state that can run without waiting, appends the history events AWS would record to
+// `StepOutput::events`, and asks for the outside world only through commands: run a task, start
+// or cancel a timer. Pure states (Pass, Choice, Succeed, Fail, and Parallel/Map over them) run
+// to completion inside one call.
+//
+// No I/O, no clock, no randomness of its own: the time and a Random are passed in with every
+// call, so the same calls replay to the same history. Not thread-safe: one owner at a time.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "asl/definition.h"
+#include "asl/failure.h"
+#include "base/random.h"
+#include "base/time.h"
+#include "engine/history_event.h"
+#include "engine/resource.h"
+#include "json/json.h"
+
+namespace stepway::engine {
+
+struct ExecutionInfo {
+  std::string execution_arn;
+  std::string execution_name;
+  std::string state_machine_arn;
+  std::string state_machine_name;
+  std::string role_arn;
+  TimePoint start_time;
+  std::int64_t redrive_count = 0;
+};
+
+// Command: run the resource of a Task state. The runtime reports back with TaskStarted,
+// TaskSucceeded, TaskFailed or TaskTimedOut naming `task_id`.
+struct TaskCommand {
+  std::int64_t task_id = 0;  // unique within the execution; a retry gets a new one
+  std::string state_name;
+  Resource resource;
+  json::Value input;   // the effective parameters (or input, for activities)
+  std::string token;   // the task token ($$.Task.Token), minted for every task
+  std::optional<std::int64_t> timeout_seconds;    // TimeoutSeconds, enforced by the engine
+  std::optional<std::int64_t> heartbeat_seconds;  // HeartbeatSeconds, enforced by the runtime
+  std::int64_t retry_count = 0;
+  json::Value credentials;  // the state's Credentials, null when absent
+};
+
+// Command: call TimerFired(timer_id) at `fire_at` (at once if that has passed).
+struct TimerCommand {
+  std::int64_t timer_id = 0;
+  TimePoint fire_at;
+};
+
+struct StepOutput {
+  std::vector<HistoryEvent> events;
+  std::vector<TaskCommand> tasks;
+  std::vector<TimerCommand> timers;
+  std::vector<std::int64_t> cancelled_timers;
+  std::vector<std::int64_t> cancelled_tasks;  // tasks whose results are no longer wanted
+};
+
+// Makes the task token of a new task. The runtime's minter signs (execution, task id, nonce);
+// `stepway run` may use anything unique.
+class TokenMinter {
+ public:
+  virtual ~TokenMinter() = default;
+  virtual std::string Mint(std::int64_t task_id) = 0;
+};
+
+struct Environment {
+  TimePoint now;
+  Random& random;
+  TokenMinter& tokens;
+};
+
+enum class ExecutionStatus { kRunning, kSucceeded, kFailed, kTimedOut, kAborted };
+const char* ExecutionStatusName(ExecutionStatus status);  // "RUNNING", "SUCCEEDED" ...
+
+class Execution {
+ public:
+  Execution(std::shared_ptr<const asl::Definition> definition, ExecutionInfo info);
+  ~Execution();
+  Execution(const Execution&) = delete;
+  Execution& operator=(const Execution&) = delete;
+
+  // Records ExecutionStarted and runs until the execution waits or ends. `input` must be the
+  // parsed execution input (validated by the caller for size and syntax).
+  void Start(json::Value input, const Environment& env, StepOutput& out);
+
+  // The runtime began the task: emits TaskStarted / ActivityStarted (with `worker_name`) /
+  // LambdaFunctionStarted. Ignored for an unknown or finished task.
+  void TaskStarted(std::int64_t task_id, std::string_view worker_name, const Environment& env,
+                   StepOutput& out);
+  // A task's result arrived. Ignored (returns false) when the task is not open.
+  bool TaskSucceeded(std::int64_t task_id, json::Value output, const Environment& env,
+                     StepOutput& out);
+  bool TaskFailed(std::int64_t task_id, std::string error, std::string cause,
+                  const Environment& env, StepOutput& out);
+  // The runtime saw the heartbeat (or its own timeout) run out: `error` is States.Timeout or
+  // States.HeartbeatTimeout.
+  bool TaskTimedOut(std::int64_t task_id, std::string error, std::string cause,
+                    const Environment& env, StepOutput& out);
+  void TimerFired(std::int64_t timer_id, const Environment& env, StepOutput& out);
+  // StopExecution: ends a running execution as ABORTED.
+  void Stop(std::string error, std::string cause, const Environment& env, StepOutput& out);
+
+  // Whether `task_id` is open, i.e. its result is awaited.
+  bool IsTaskOpen(std::int64_t task_id) const;
+
+  ExecutionStatus status() const { return status_; }
+  const Payload& output() const { return output_; }        // when SUCCEEDED
+  const std::string& error() const { return error_; }      // when FAILED/TIMED_OUT/ABORTED
+  const std::string& cause() const { return cause_; }
+  bool has_error() const { return has_error_; }
+  bool has_cause() const { return has_cause_; }
+  const ExecutionInfo& info() const { return info_; }
+  std::int64_t last_event_id() const { return last_event_id_; }
+  // State transitions so far, counted as AWS bills them (one per state entered).
+  std::int64_t transitions() const { return transitions_; }
+
+  struct Frame;
+
+ private:
+  // The steps of the interpreter (execution.cc).
+  void RunLoop(const Environment& env, StepOutput& out);
+  void RunFrame(Frame& f, const Environment& env, StepOutput& out);
+  void EnterState(Frame& f, const Environment& env, StepOutput& out);
+  void ExecutePass(Frame& f, const asl::State& s, const Environment& env, StepOutput& out);
+  void ExecuteChoice(Frame& f, const asl::State& s, const Environment& env, StepOutput& out);
+  void ExecuteWait(Frame& f, const asl::State& s, const Environment& env, StepOutput& out);
+  void ExecuteSucceed(Frame& f, const asl::State& s, const Environment& env, StepOutput& out);
+  void ExecuteFail(Frame& f, const asl::State& s, const Environment& env, StepOutput& out);
+  void ScheduleTask(Frame& f, const Environment& env, StepOutput& out);
+  void StartParallel(Frame& f, const Environment& env, StepOutput& out);
+  void StartMap(Frame& f, const Environment& env, StepOutput& out);
+  void LaunchIterations(Frame& f, const Environment& env, StepOutput& out);
+  void FinishChildren(Frame& f, const Environment& env, StepOutput& out);
+  void FinishTask(Frame& f, json::Value result, const Environment& env, StepOutput& out);
+  void ExitWithResult(Frame& f, json::Value result, const Environment& env, StepOutput& out);
+  void ExitState(Frame& f, Payload output, json::Object assigned, const Environment& env,
+                 StepOutput& out);
+  void FailState(Frame& f, asl::Failure failure, const Environment& env, StepOutput& out);
+  void FailRuntime(Frame& f, const std::string& cause, const Environment& env, StepOutput& out);
+  void CompleteFrame(Frame& f, Payload output, const Environment& env, StepOutput& out);
+  void FailFrame(Frame& f, asl::Failure failure, const Environment& env, StepOutput& out);
+  void AbortFrame(Frame& f, const Environment& env, StepOutput& out, bool emit_events);
+  void EndExecution(ExecutionStatus status, EventType type, const Environment& env,
+                    StepOutput& out);
+  bool ApplyAssign(Frame& f, const asl::State& s, const json::Value* assign_raw,
+                   const asl::PayloadTemplate* assign, const json::Value& input,
+                   json::Object& assigned, const Environment& env, StepOutput& out);
+
+  HistoryEvent& Emit(EventType type, const Environment& env, StepOutput& out);
+  void SetStateContext(const Frame& f, const asl::State& s);
+  asl::Scope MakeScope(const Frame& f, const json::Value& input, const Environment& env) const;
+  std::string RuntimePrefix(const Frame& f) const;
+  Frame* FindTaskFrame(std::int64_t task_id) const;
+  Frame* FindTimerFrame(std::int64_t timer_id) const;
+  std::int64_t NextId() { return ++next_id_; }
+
+  std::shared_ptr<const asl::Definition> definition_;
+  ExecutionInfo info_;
+  ExecutionStatus status_ = ExecutionStatus::kRunning;
+  Payload output_;
+  std::string error_, cause_;
+  bool has_error_ = false, has_cause_ = false;
+
+  std::unique_ptr<Frame> root_;
+  std::deque<Frame*> runnable_;  // front runs next: depth-first, as AWS's history reads
+  json::Value context_;          // $$, updated as states are entered
+  std::int64_t last_event_id_ = 0;
+  std::int64_t next_id_ = 0;     // task and timer ids
+  std::int64_t execution_timer_ = 0;
+  std::int64_t transitions_ = 0;
+  std::int64_t next_frame_id_ = 0;
+};
+
+}  // namespace stepway::engine

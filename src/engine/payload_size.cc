@@ -1,0 +1,74 @@
+#include "engine/payload_size.h"
+
+namespace stepway::engine {
+
+namespace {
+
+std::size_t StringBytes(std::string_view s) {
+  std::size_t n = 2;
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\') {
+      n += 2;
+    } else if (c < 0x20) {
+      n += (c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f') ? 2 : 6;
+    } else {
+      n += 1;
+    }
+  }
+  return n;
+}
+
+constexpr std::size_t kMaxNumberBytes = 25;
+
+std::size_t Digits(std::uint64_t n) {
+  std::size_t d = 1;
+  while (n >= 10) {
+    n /= 10;
+    ++d;
+  }
+  return d;
+}
+
+// Adds the serialised size of v to `total`, with doubles counted at their maximum width when
+// `exact` is false. Stops early once `total` passes `limit`.
+void Measure(const json::Value& v, std::size_t limit, bool exact, std::size_t& total) {
+  if (total > limit) return;
+  switch (v.kind()) {
+    case json::Kind::null: total += 4; return;
+    case json::Kind::bool_: total += v.get_bool() ? 4 : 5; return;
+    case json::Kind::int64: {
+      std::int64_t n = v.get_int64();
+      total += n < 0 ? 1 : 0;
+      total += Digits(n < 0 ? 0 - std::uint64_t(n) : std::uint64_t(n));
+      return;
+    }
+    case json::Kind::uint64: total += Digits(v.get_uint64()); return;
+    case json::Kind::double_:
+      total += exact ? json::FormatDouble(v.get_double()).size() : kMaxNumberBytes;
+      return;
+    case json::Kind::string: total += StringBytes(v.get_string()); return;
+    case json::Kind::array:
+      total += 2 + (v.get_array().empty() ? 0 : v.get_array().size() - 1);
+      for (const json::Value& e : v.get_array()) Measure(e, limit, exact, total);
+      return;
+    case json::Kind::object:
+      total += 2 + (v.get_object().empty() ? 0 : v.get_object().size() - 1);
+      for (const auto& kv : v.get_object()) {
+        total += StringBytes(kv.key()) + 1;
+        Measure(kv.value(), limit, exact, total);
+      }
+      return;
+  }
+}
+
+}  // namespace
+
+bool ExceedsPayloadLimit(const json::Value& value, std::size_t limit) {
+  std::size_t bound = 0;
+  Measure(value, limit, /*exact=*/false, bound);
+  if (bound <= limit) return false;
+  // The cheap bound is over the limit: print, which is exact.
+  return json::Serialize(value).size() > limit;
+}
+
+}  // namespace stepway::engine
