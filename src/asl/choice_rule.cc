@@ -369,6 +369,7 @@ std::shared_ptr<const ChoiceRule::Impl> ParseJsonPathRule(const json::Object& ru
   std::string op_field;
   bool op_is_path = false;
   int operators = 0;
+  bool unknown_fields = false;
 
   for (const auto& member : rule) {
     const std::string_view key = member.key();
@@ -387,6 +388,7 @@ std::shared_ptr<const ChoiceRule::Impl> ParseJsonPathRule(const json::Object& ru
     const OperatorInfo* found = FindOperator(key, is_path);
     if (found == nullptr) {
       v::AddSchemaError(diagnostics, v::NotSupported(key), std::string(location));
+      unknown_fields = true;
       continue;
     }
     ++operators;
@@ -396,6 +398,8 @@ std::shared_ptr<const ChoiceRule::Impl> ParseJsonPathRule(const json::Object& ru
   }
 
   if (operators == 0) {
+    // An unknown field is most likely the misspelt operator: that report is enough.
+    if (unknown_fields) return nullptr;
     v::AddSchemaError(diagnostics,
                       variable != nullptr
                           ? std::string("A Choice Rule must contain exactly one comparison operator")

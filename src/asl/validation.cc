@@ -201,16 +201,17 @@ class JacksonScanner {
            (static_cast<unsigned char>(c) & 0x80) != 0;
   }
 
-  void UnrecognizedToken(bool keyword_start) {
+  // Jackson's readTree reports a bad token with the generic expectation even when the token
+  // started like a keyword (recorded: "not a definition").
+  void UnrecognizedToken() {
     std::string token;
     while (!AtEnd() && IsTokenChar(text_[pos_])) {
       token += text_[pos_];
       Advance();
     }
-    message_ = "Unrecognized token '" + token + "': was expecting " +
-               (keyword_start ? "('true', 'false' or 'null')"
-                              : "(JSON String, Number, Array, Object or token 'null', 'true' or "
-                                "'false')");
+    message_ = "Unrecognized token '" + token +
+               "': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or "
+               "'false')";
   }
 
   bool Keyword(std::string_view word) {
@@ -219,7 +220,7 @@ class JacksonScanner {
       for (std::size_t i = 0; i < word.size(); ++i) Advance();
       return true;
     }
-    UnrecognizedToken(true);
+    UnrecognizedToken();
     return false;
   }
 
@@ -387,7 +388,7 @@ class JacksonScanner {
     }
     if (c == '-' || std::isdigit(static_cast<unsigned char>(c))) return Number();
     if (IsTokenChar(c)) {
-      UnrecognizedToken(false);
+      UnrecognizedToken();
       return false;
     }
     UnexpectedCharacter(
