@@ -97,6 +97,17 @@ class FilterParser {
 
   std::shared_ptr<const FilterExpr> ParseUnary() {
     SkipSpace();
+    // Definitions are user input: bound the recursion that "((((..." or "!!!!..." would cause.
+    if (++depth_ > kMaxFilterNesting) {
+      Error("filter nested too deeply");
+      return nullptr;
+    }
+    auto e = ParseUnaryInner();
+    --depth_;
+    return e;
+  }
+
+  std::shared_ptr<const FilterExpr> ParseUnaryInner() {
     if (i_ < s_.size() && s_[i_] == '!' && (i_ + 1 >= s_.size() || s_[i_ + 1] != '=')) {
       ++i_;
       auto inner = ParseUnary();
@@ -311,10 +322,16 @@ class FilterParser {
     return false;
   }
 
+  static constexpr int kMaxFilterNesting = 64;
   std::string_view s_;
   std::size_t i_ = 0;
+  int depth_ = 0;
   std::string error_;
 };
+
+// Filters hold paths that may hold filters; bounds that recursion too.
+thread_local int g_filter_nesting = 0;
+constexpr int kMaxNestedFilters = 16;
 
 // ---------------------------------------------------------------------------------------------
 // Filter evaluation (Jayway's evaluators).
@@ -562,8 +579,11 @@ class ChainParser {
       std::string_view body = s_.substr(start, i_ - start);
       ++i_;  // ')'
       std::string error;
+      if (g_filter_nesting >= kMaxNestedFilters) return "Filters nested too deeply";
+      ++g_filter_nesting;
       FilterParser parser(body);
       step.filter = parser.Parse(error);
+      --g_filter_nesting;
       if (!step.filter) return "Invalid filter [?(" + std::string(body) + ")]: " + error;
       step.kind = Step::Kind::kFilter;
       return ExpectClose();

@@ -230,6 +230,16 @@ TEST(PathTest, CanonicalAndDefiniteness) {
   EXPECT_EQ(Path::Parse("$.a.b")->text(), "$.a.b");
 }
 
+TEST(PathTest, DeepNestingIsRejectedNotACrash) {
+  EXPECT_FALSE(Path::Parse("$[?(" + std::string(100000, '(') + "@.a" + std::string(100000, ')') +
+                           ")]")
+                   .has_value());
+  std::string nested = "@.a";
+  for (int k = 0; k < 40; ++k) nested = "@.a[?(" + nested + ")]";
+  EXPECT_FALSE(Path::Parse("$[?(" + nested + ")]").has_value());
+  EXPECT_TRUE(Path::Parse("$[?((((@.a))))]").has_value());
+}
+
 TEST(PathTest, RejectsMalformedPaths) {
   for (std::string_view bad : {"", "a.b", "$.", "$..", "$.a.", "$[", "$['a'", "$[a]", "$.a[1:2:3]",
                                "$.a[?(@.b ==)]", "$.a.nope()", "$.a b", "$.length().a"}) {
