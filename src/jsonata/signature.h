@@ -1,0 +1,47 @@
+// Function signatures (`<s-nn?:s>`): parsing and argument validation as jsonata-js's
+// signature.js does it, including its quirks (context arguments `-`, array coercion of a
+// single value where an array is expected, T0410/T0411/T0412 with the 1-based index).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "jsonata/value.h"
+
+namespace stepway::jsonata {
+
+class Signature {
+ public:
+  // Throws JsonataException S0401/S0402 (with the offset in `position`) on a bad signature.
+  static std::shared_ptr<const Signature> Parse(std::string_view text);
+
+  // Checks args against the signature and returns them with context and array coercions
+  // applied. Throws T0410, T0411 or T0412.
+  std::vector<Value> Validate(const std::vector<Value>& args, const Value& context) const;
+
+  std::size_t ParamCount() const { return params_.size(); }
+  const std::string& definition() const { return definition_; }
+
+ private:
+  struct Param {
+    char type = 'x';
+    std::string chars;     // symbols accepted (always includes 'm' except for f)
+    bool optional = false; // `?` or `-`
+    bool plus = false;     // `+`
+    bool context = false;  // `-`
+    std::string context_chars;
+    std::string subtype;
+  };
+  bool MatchFrom(std::string_view sig, std::size_t param, std::size_t pos, std::size_t nparams,
+                 bool anchored, std::vector<std::pair<std::size_t, std::size_t>>& spans) const;
+
+  std::string definition_;
+  std::vector<Param> params_;
+};
+
+// The signature symbol of a value: s n b l a o f, or m for undefined.
+char SymbolOf(const Value& v);
+
+}  // namespace stepway::jsonata
