@@ -91,6 +91,8 @@ class ReferencePath {
     std::string key;   // member name, when index < 0
     long index = -1;   // array index
   };
+  // The path's steps from the root ("$.a[0]" is {a}, {0}); empty for "$".
+  const std::vector<Step>& steps() const { return steps_; }
 
  private:
   ReferencePath(std::string text, std::vector<Step> steps)

@@ -157,6 +157,80 @@ std::optional<std::int64_t> IntegerOf(const json::Value& v) {
   return std::nullopt;
 }
 
+// The value of a payload, moved out when nothing else shares it and copied otherwise.
+json::Value TakeValue(Payload&& p) {
+  if (p.use_count() == 1) {
+    json::Value v = std::move(const_cast<json::Value&>(*p));
+    p.reset();
+    return v;
+  }
+  return *p;
+}
+
+// ResultPath on a shared input: builds the output copying only what lies beside the path, not
+// the part the result replaces. nullopt when the path cannot be applied (the caller then asks
+// ReferencePath::Apply for AWS's message).
+std::optional<json::Value> Rebuild(const json::Value& target,
+                                   const std::vector<asl::ReferencePath::Step>& steps,
+                                   std::size_t at, json::Value& value) {
+  if (at == steps.size()) return std::move(value);
+  const asl::ReferencePath::Step& step = steps[at];
+  if (step.index >= 0) {
+    if (!target.is_array() || std::size_t(step.index) >= target.get_array().size()) {
+      return std::nullopt;
+    }
+    const json::Array& in = target.get_array();
+    json::Array out;
+    out.reserve(in.size());
+    for (std::size_t i = 0; i < in.size(); ++i) {
+      if (i != std::size_t(step.index)) {
+        out.push_back(in[i]);
+        continue;
+      }
+      auto inner = Rebuild(in[i], steps, at + 1, value);
+      if (!inner) return std::nullopt;
+      out.push_back(std::move(*inner));
+    }
+    return json::Value(std::move(out));
+  }
+  static const json::Value kNull;
+  if (!target.is_object() && !target.is_null()) return std::nullopt;
+  json::Object out;
+  bool placed = false;
+  if (target.is_object()) {
+    const json::Object& in = target.get_object();
+    out.reserve(in.size() + 1);
+    for (const auto& kv : in) {
+      if (kv.key() != step.key) {
+        out.emplace(kv.key(), kv.value());
+        continue;
+      }
+      auto inner = Rebuild(kv.value(), steps, at + 1, value);
+      if (!inner) return std::nullopt;
+      out.emplace(kv.key(), std::move(*inner));
+      placed = true;
+    }
+  }
+  if (!placed) {
+    auto inner = Rebuild(kNull, steps, at + 1, value);
+    if (!inner) return std::nullopt;
+    out.emplace(step.key, std::move(*inner));
+  }
+  return json::Value(std::move(out));
+}
+
+// ResultPath (or a Catcher's ResultPath): `input` with `result` placed at `path`.
+asl::Outcome<Payload> PlaceResult(const asl::ReferencePath& path, const Payload& input,
+                                  json::Value result) {
+  // Rebuild moves `result` only once the whole path has been checked, so on failure it is
+  // still there for Apply to report AWS's message.
+  auto v = Rebuild(*input, path.steps(), 0, result);
+  if (v) return MakePayload(std::move(*v));
+  auto applied = path.Apply(json::Value(*input), std::move(result));
+  if (!applied) return tl::unexpected(std::move(applied.error()));
+  return MakePayload(std::move(*applied));
+}
+
 }  // namespace
 
 Execution::Execution(std::shared_ptr<const asl::Definition> definition, ExecutionInfo info)
@@ -177,12 +251,19 @@ HistoryEvent& Execution::Emit(EventType type, const Environment& env, StepOutput
 }
 
 void Execution::SetStateContext(const Frame& f, const State& s) {
-  json::Object& state = context_.get_object()["State"].emplace_object();
+  // Updated in place, and the time printed once per instant: this runs for every state.
+  json::Object& state = context_.get_object()["State"].as_object();
   state["Name"] = s.name;
-  state["EnteredTime"] = FormatIso8601(f.entered_time);
+  if (f.entered_time != formatted_time_ || formatted_time_text_.empty()) {
+    formatted_time_ = f.entered_time;
+    formatted_time_text_ = FormatIso8601(f.entered_time);
+  }
+  state["EnteredTime"] = formatted_time_text_;
   // AWS shows RetryCount only for the states that can retry.
   if (s.type == StateType::kTask || s.type == StateType::kParallel || s.type == StateType::kMap) {
     state["RetryCount"] = f.retry_count;
+  } else {
+    state.erase("RetryCount");
   }
 }
 
@@ -201,6 +282,7 @@ std::string Execution::RuntimePrefix(const Frame& f) const {
 
 void Execution::Start(json::Value input, const Environment& env, StepOutput& out) {
   CHECK(root_ == nullptr);
+  out.events.reserve(out.events.size() + 64);
   Payload payload = MakePayload(std::move(input));
 
   json::Object execution;
@@ -337,8 +419,9 @@ void Execution::ExecutePass(Frame& f, const State& s, const Environment& env, St
     }
     result = std::move(*v);
   } else {
-    result = *f.effective;
+    result = TakeValue(std::move(f.effective));
   }
+  f.effective.reset();
   ExitWithResult(f, std::move(result), env, out);
 }
 
@@ -480,9 +563,19 @@ void Execution::ExecuteFail(Frame& f, const State& s, const Environment& env, St
   Failure failure;
   const asl::Scope scope = MakeScope(f, *f.input, env);
   auto read = [&](const std::optional<std::string>& literal, const std::optional<asl::Path>& path,
-                  const char* field, std::string& into) -> bool {
+                  const std::optional<asl::IntrinsicCall>& call, const char* field,
+                  std::string& into) -> bool {
     if (literal) {
       into = *literal;
+      return true;
+    }
+    if (call) {
+      auto v = call->Evaluate(scope, field);
+      if (!v) {
+        FailState(f, std::move(v.error()), env, out);
+        return false;
+      }
+      into = v->is_string() ? std::string(v->get_string()) : json::Serialize(*v);
       return true;
     }
     if (!path) return true;
@@ -497,10 +590,10 @@ void Execution::ExecuteFail(Frame& f, const State& s, const Environment& env, St
     into = v->is_string() ? std::string(v->get_string()) : json::Serialize(*v);
     return true;
   };
-  if (!read(s.error, s.error_path, "ErrorPath", failure.error)) return;
-  if (!read(s.cause, s.cause_path, "CausePath", failure.cause)) return;
-  failure.has_error = s.error || s.error_path;
-  failure.has_cause = s.cause || s.cause_path;
+  if (!read(s.error, s.error_path, s.error_call, "ErrorPath", failure.error)) return;
+  if (!read(s.cause, s.cause_path, s.cause_call, "CausePath", failure.cause)) return;
+  failure.has_error = s.error || s.error_path || s.error_call;
+  failure.has_cause = s.cause || s.cause_path || s.cause_call;
   FailFrame(f, std::move(failure), env, out);
 }
 
@@ -530,12 +623,12 @@ void Execution::ExitWithResult(Frame& f, json::Value result, const Environment& 
   } else if (IsRootPath(*s.result_path)) {
     output = MakePayload(std::move(result));
   } else {
-    auto v = s.result_path->Apply(json::Value(*f.input), std::move(result));
+    auto v = PlaceResult(*s.result_path, f.input, std::move(result));
     if (!v) {
       FailState(f, std::move(v.error()), env, out);
       return;
     }
-    output = MakePayload(std::move(*v));
+    output = std::move(*v);
   }
   // OutputPath
   if (!s.output_path) {
@@ -557,7 +650,7 @@ void Execution::ExitWithResult(Frame& f, json::Value result, const Environment& 
 void Execution::ExitState(Frame& f, Payload output, json::Object assigned,
                           const Environment& env, StepOutput& out) {
   const State& s = f.current();
-  if (ExceedsPayloadLimit(*output, limits::kMaxPayloadBytes)) {
+  if (output != f.input && ExceedsPayloadLimit(*output, limits::kMaxPayloadBytes)) {
     FailState(f,
               Failure{asl::errors::kDataLimitExceeded,
                       "The state/task '" + s.name +
@@ -665,12 +758,12 @@ void Execution::FailState(Frame& f, Failure failure, const Environment& env, Ste
     } else if (IsRootPath(*c.result_path)) {
       output = MakePayload(std::move(error_output));
     } else {
-      auto v = c.result_path->Apply(json::Value(*f.input), std::move(error_output));
+      auto v = PlaceResult(*c.result_path, f.input, std::move(error_output));
       if (!v) {
         FailRuntime(f, v.error().cause, env, out);
         return;
       }
-      output = MakePayload(std::move(*v));
+      output = std::move(*v);
     }
     HistoryEvent& e = Emit(ExitedType(s.type), env, out);
     e.name = s.name;

@@ -175,6 +175,8 @@ class Execution {
   std::unique_ptr<Frame> root_;
   std::deque<Frame*> runnable_;  // front runs next: depth-first, as AWS's history reads
   json::Value context_;          // $$, updated as states are entered
+  TimePoint formatted_time_;     // the last State.EnteredTime printed, and its text
+  std::string formatted_time_text_;
   std::int64_t last_event_id_ = 0;
   std::int64_t next_id_ = 0;     // task and timer ids
   std::int64_t execution_timer_ = 0;
