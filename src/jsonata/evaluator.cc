@@ -588,6 +588,19 @@ Value Evaluator::EvaluateWildcard(const Node* expr, const Value& in) {
   Value results = Value::NewSequence();
   Value input = in;
   if (input.IsOuterWrapper() && input.ArraySize() > 0) input = input.At(0);
+  // In JavaScript an array is an object whose keys are its indexes.
+  if (input.IsArray()) {
+    for (std::size_t i = 0; i < input.ArraySize(); ++i) {
+      const Value value = input.At(i);
+      if (value.IsArray()) {
+        results = AppendValues(results, SequenceOf(Items(value)));
+      } else {
+        Push(results, value);
+      }
+    }
+    (void)expr;
+    return results;
+  }
   if (input.IsObject()) {
     input.ForEachMember([&](std::string_view, const Value& value) {
       if (value.IsArray()) {

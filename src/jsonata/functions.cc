@@ -1123,6 +1123,13 @@ Value UrlEncode(const Value& s, bool component, const char* name) {
         e.info.function_name = name;
         throw e;
       }
+      for (std::size_t k = 0; k < n; ++k) {
+        char buf[4];
+        std::snprintf(buf, sizeof(buf), "%%%02X", static_cast<unsigned char>(str[i + k]));
+        out += buf;
+      }
+      i += n - 1;
+      continue;
     }
     char buf[4];
     std::snprintf(buf, sizeof(buf), "%%%02X", c);
@@ -1210,10 +1217,10 @@ Value Clone(Evaluator&, Args& a, const Value&, Frame*) {
   return DeepCopy(v);
 }
 
-Value ToMillisFn(Evaluator&, Args& a, const Value&, Frame*) {
+Value ToMillisFn(Evaluator& ev, Args& a, const Value&, Frame*) {
   const Value& v = Arg(a, 0);
   if (v.IsUndefined()) return v;
-  return ToMillis(v.AsString(), Arg(a, 1));
+  return ToMillis(v.AsString(), Arg(a, 1), ev.now_millis);
 }
 
 Value FromMillisFn(Evaluator&, Args& a, const Value&, Frame*) {

@@ -20,7 +20,7 @@ Value ParseInteger(std::string_view value, std::string_view picture);
 // $fromMillis(millis, picture?, timezone?).
 std::string FromMillis(double millis, const Value& picture, const Value& timezone);
 // $toMillis(timestamp, picture?); undefined when a picture does not match.
-Value ToMillis(std::string_view timestamp, const Value& picture);
+Value ToMillis(std::string_view timestamp, const Value& picture, double now_millis);
 // fn.round: half-to-even at `precision` decimal places.
 double RoundHalfEven(double arg, double precision);
 

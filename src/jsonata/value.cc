@@ -320,6 +320,11 @@ void StringifyTo(const Value& v, bool jsonata, int indent, int level, std::strin
       return;
     case Type::kNumber: {
       double d = v.AsNumber();
+      if (jsonata && std::isinf(d)) {
+        JsonataException e("D1001");
+        e.With(v);
+        throw e;
+      }
       if (!std::isfinite(d)) {
         out += "null";
         return;
