@@ -62,7 +62,9 @@ LocalRunResult RunLocally(std::shared_ptr<const asl::Definition> definition, jso
                        options.state_machine_name + ":" + options.execution_name;
   info.role_arn = "arn:aws:iam::" + account + ":role/stepway-local";
   info.start_time = now;
-  engine::Execution execution(std::move(definition), info);
+  engine::ExecutionOptions execution_options;
+  execution_options.record_payloads = options.keep_history;
+  engine::Execution execution(std::move(definition), info, execution_options);
 
   LocalRunResult result;
   std::multimap<TimePoint, std::int64_t> timers;

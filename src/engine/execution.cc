@@ -26,6 +26,12 @@ const char* ExecutionStatusName(ExecutionStatus status) {
   return "RUNNING";
 }
 
+constexpr std::size_t kUnknownSize = std::size_t(-1);
+
+std::size_t AddBounds(std::size_t a, std::size_t b) {
+  return (a == kUnknownSize || b == kUnknownSize || a + b < a) ? kUnknownSize : a + b;
+}
+
 // One thread of control: the top-level machine, a Parallel branch or a Map iteration. It sits
 // in one state at a time; Parallel and Map states own child frames.
 struct Execution::Frame {
@@ -47,6 +53,10 @@ struct Execution::Frame {
   Phase phase = Phase::kEnter;
 
   Payload input;      // the raw input of the current state
+  // An upper bound of the input's JSON size, so that a state's output is measured against the
+  // payload limit only when it might exceed it.
+  std::size_t input_bound = kUnknownSize;
+  bool took_subtree = false;  // TakeSubtree moved the InputPath node out of `input`
   Payload effective;  // after InputPath (Task, Parallel, Map, Wait)
   std::int64_t entered_event_id = 0;
   TimePoint entered_time;
@@ -219,22 +229,59 @@ std::optional<json::Value> Rebuild(const json::Value& target,
   return json::Value(std::move(out));
 }
 
-// ResultPath (or a Catcher's ResultPath): `input` with `result` placed at `path`.
-asl::Outcome<Payload> PlaceResult(const asl::ReferencePath& path, const Payload& input,
+// Whether `steps` can be applied to `target`: objects along the way may be missing (they are
+// created), but a step may not cross a value of the wrong kind or an index out of range.
+bool Applicable(const json::Value& target, const std::vector<asl::ReferencePath::Step>& steps) {
+  const json::Value* node = &target;
+  for (const asl::ReferencePath::Step& step : steps) {
+    if (node == nullptr || node->is_null()) {
+      if (step.index >= 0) return false;
+      node = nullptr;
+      continue;
+    }
+    if (step.index >= 0) {
+      if (!node->is_array() || std::size_t(step.index) >= node->get_array().size()) return false;
+      node = &node->get_array()[std::size_t(step.index)];
+    } else {
+      if (!node->is_object()) return false;
+      node = node->get_object().if_contains(step.key);
+    }
+  }
+  return true;
+}
+
+// ResultPath (or a Catcher's ResultPath): `input` with `result` placed at `path`. When nothing
+// else holds the input (history events keep no payloads) it is changed in place; otherwise only
+// the objects along the path are copied.
+asl::Outcome<Payload> PlaceResult(const asl::ReferencePath& path, Payload& input,
                                   json::Value result) {
-  // Rebuild moves `result` only once the whole path has been checked, so on failure it is
-  // still there for Apply to report AWS's message.
+  if (!Applicable(*input, path.steps())) {
+    return tl::unexpected(path.Apply(json::Value(*input), std::move(result)).error());
+  }
+  if (input.use_count() == 1) {
+    json::Value target = TakeValue(std::move(input));
+    json::Value* node = &target;
+    for (const asl::ReferencePath::Step& step : path.steps()) {
+      if (step.index >= 0) {
+        node = &node->get_array()[std::size_t(step.index)];
+      } else {
+        if (!node->is_object()) *node = json::Object();
+        node = &node->get_object()[step.key];
+      }
+    }
+    *node = std::move(result);
+    return MakePayload(std::move(target));
+  }
   auto v = Rebuild(*input, path.steps(), 0, result);
-  if (v) return MakePayload(std::move(*v));
-  auto applied = path.Apply(json::Value(*input), std::move(result));
-  if (!applied) return tl::unexpected(std::move(applied.error()));
-  return MakePayload(std::move(*applied));
+  CHECK(v.has_value());
+  return MakePayload(std::move(*v));
 }
 
 }  // namespace
 
-Execution::Execution(std::shared_ptr<const asl::Definition> definition, ExecutionInfo info)
-    : definition_(std::move(definition)), info_(std::move(info)) {}
+Execution::Execution(std::shared_ptr<const asl::Definition> definition, ExecutionInfo info,
+                     ExecutionOptions options)
+    : definition_(std::move(definition)), info_(std::move(info)), options_(options) {}
 
 Execution::~Execution() = default;
 
@@ -317,6 +364,7 @@ void Execution::Start(json::Value input, const Environment& env, StepOutput& out
   root_->id = next_frame_id_++;
   root_->machine = &definition_->machine;
   root_->state = definition_->machine.start_index;
+  root_->input_bound = SizeBound(*payload, limits::kMaxPayloadBytes);
   root_->input = std::move(payload);
   runnable_.push_front(root_.get());
   RunLoop(env, out);
@@ -360,8 +408,10 @@ void Execution::EnterState(Frame& f, const Environment& env, StepOutput& out) {
   f.retrier_attempts.assign(s.retry.size(), 0);
   HistoryEvent& e = Emit(EnteredType(s.type), env, out);
   e.name = s.name;
-  e.payload = f.input;
-  e.payload_member = "input";
+  if (options_.record_payloads) {
+    e.payload = f.input;
+    e.payload_member = "input";
+  }
   f.entered_event_id = e.id;
   SetStateContext(f, s);
 
@@ -374,7 +424,11 @@ void Execution::EnterState(Frame& f, const Environment& env, StepOutput& out) {
   }
 
   // InputPath (not for Fail states, which take none).
-  if (s.type != StateType::kFail) {
+  f.took_subtree = false;
+  if (s.type == StateType::kPass && !s.has_result && !s.parameters && TakeSubtree(f, s)) {
+    f.took_subtree = true;
+    // The Pass state's ResultPath writes back where InputPath reads: moved, not copied.
+  } else if (s.type != StateType::kFail) {
     if (!s.input_path) {
       f.effective = MakePayload(json::Object());
     } else if (IsRootPath(*s.input_path)) {
@@ -404,11 +458,33 @@ void Execution::EnterState(Frame& f, const Environment& env, StepOutput& out) {
   }
 }
 
+bool Execution::TakeSubtree(Frame& f, const State& s) {
+  if (!s.input_path || !s.result_path || IsRootPath(*s.input_path) ||
+      s.input_path->text() != s.result_path->text() || f.input.use_count() != 1) {
+    return false;
+  }
+  json::Value* node = &const_cast<json::Value&>(*f.input);
+  for (const auto& step : s.result_path->steps()) {
+    if (step.index >= 0) {
+      if (!node->is_array() || std::size_t(step.index) >= node->get_array().size()) return false;
+      node = &node->get_array()[std::size_t(step.index)];
+    } else {
+      if (!node->is_object()) return false;
+      node = node->get_object().if_contains(step.key);
+      if (node == nullptr) return false;
+    }
+  }
+  f.effective = MakePayload(std::move(*node));
+  *node = nullptr;  // ResultPath puts the state's result here
+  return true;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Pure states
 
 void Execution::ExecutePass(Frame& f, const State& s, const Environment& env, StepOutput& out) {
   json::Value result;
+  std::size_t result_bound = kUnknownSize;
   if (s.has_result) {
     result = s.result;
   } else if (s.parameters) {
@@ -419,10 +495,12 @@ void Execution::ExecutePass(Frame& f, const State& s, const Environment& env, St
     }
     result = std::move(*v);
   } else {
+    // The result is (part of) the input: no larger than the input's bound.
     result = TakeValue(std::move(f.effective));
+    result_bound = f.input_bound;
   }
   f.effective.reset();
-  ExitWithResult(f, std::move(result), env, out);
+  ExitWithResult(f, std::move(result), env, out, result_bound);
 }
 
 void Execution::ExecuteChoice(Frame& f, const State& s, const Environment& env,
@@ -480,8 +558,10 @@ void Execution::ExecuteChoice(Frame& f, const State& s, const Environment& env,
   }
   HistoryEvent& e = Emit(EventType::kChoiceStateExited, env, out);
   e.name = s.name;
-  e.payload = output;
-  e.payload_member = "output";
+  if (options_.record_payloads) {
+    e.payload = output;
+    e.payload_member = "output";
+  }
   if (!assigned.empty()) {
     e.extra["assignedVariables"] = std::move(assigned);
     e.extra["assignedVariablesDetails"] = json::Object{{"truncated", false}};
@@ -601,7 +681,7 @@ void Execution::ExecuteFail(Frame& f, const State& s, const Environment& env, St
 // Leaving a state
 
 void Execution::ExitWithResult(Frame& f, json::Value result, const Environment& env,
-                               StepOutput& out) {
+                               StepOutput& out, std::size_t result_bound) {
   const State& s = f.current();
   if (s.result_selector && s.type != StateType::kPass) {
     auto v = s.result_selector->Evaluate(MakeScope(f, result, env));
@@ -610,19 +690,33 @@ void Execution::ExitWithResult(Frame& f, json::Value result, const Environment& 
       return;
     }
     result = std::move(*v);
+    result_bound = kUnknownSize;
   }
   json::Object assigned;
   if (s.assign_template &&
       !ApplyAssign(f, s, nullptr, &*s.assign_template, result, assigned, env, out)) {
     return;
   }
+  if (result_bound == kUnknownSize) result_bound = SizeBound(result, limits::kMaxPayloadBytes);
+  const bool put_back = f.took_subtree && result_bound == f.input_bound;
   // ResultPath
   Payload output;
+  std::size_t bound = kUnknownSize;
   if (!s.result_path) {
     output = f.input;
+    bound = f.input_bound;
   } else if (IsRootPath(*s.result_path)) {
+    bound = result_bound;
     output = MakePayload(std::move(result));
+  } else if (put_back) {
+    // TakeSubtree moved this node out of the input and it goes back unchanged in size.
+    bound = f.input_bound;
   } else {
+    std::size_t path_bytes = 0;
+    for (const auto& step : s.result_path->steps()) path_bytes += step.key.size() + 8;
+    bound = AddBounds(f.input_bound, AddBounds(result_bound, path_bytes));
+  }
+  if (s.result_path && !IsRootPath(*s.result_path)) {
     auto v = PlaceResult(*s.result_path, f.input, std::move(result));
     if (!v) {
       FailState(f, std::move(v.error()), env, out);
@@ -630,9 +724,10 @@ void Execution::ExitWithResult(Frame& f, json::Value result, const Environment& 
     }
     output = std::move(*v);
   }
-  // OutputPath
+  // OutputPath: a part of the output is no larger than the whole.
   if (!s.output_path) {
     output = MakePayload(json::Object());
+    bound = 2;
   } else if (!IsRootPath(*s.output_path)) {
     auto v = s.output_path->Evaluate(MakeScope(f, *output, env));
     if (!v) {
@@ -644,13 +739,14 @@ void Execution::ExitWithResult(Frame& f, json::Value result, const Environment& 
     }
     output = MakePayload(std::move(*v));
   }
-  ExitState(f, std::move(output), std::move(assigned), env, out);
+  ExitState(f, std::move(output), std::move(assigned), env, out, bound);
 }
 
 void Execution::ExitState(Frame& f, Payload output, json::Object assigned,
-                          const Environment& env, StepOutput& out) {
+                          const Environment& env, StepOutput& out, std::size_t bound) {
   const State& s = f.current();
-  if (output != f.input && ExceedsPayloadLimit(*output, limits::kMaxPayloadBytes)) {
+  if (bound > limits::kMaxPayloadBytes) bound = SizeBound(*output, limits::kMaxPayloadBytes);
+  if (bound > limits::kMaxPayloadBytes && ExceedsPayloadLimit(*output, limits::kMaxPayloadBytes)) {
     FailState(f,
               Failure{asl::errors::kDataLimitExceeded,
                       "The state/task '" + s.name +
@@ -661,8 +757,10 @@ void Execution::ExitState(Frame& f, Payload output, json::Object assigned,
   }
   HistoryEvent& e = Emit(ExitedType(s.type), env, out);
   e.name = s.name;
-  e.payload = output;
-  e.payload_member = "output";
+  if (options_.record_payloads) {
+    e.payload = output;
+    e.payload_member = "output";
+  }
   if (!assigned.empty()) {
     e.extra["assignedVariables"] = std::move(assigned);
     e.extra["assignedVariablesDetails"] = json::Object{{"truncated", false}};
@@ -673,6 +771,7 @@ void Execution::ExitState(Frame& f, Payload output, json::Object assigned,
   }
   f.state = s.next_index;
   f.input = std::move(output);
+  f.input_bound = bound;
   f.phase = Frame::Phase::kEnter;
 }
 
@@ -775,6 +874,7 @@ void Execution::FailState(Frame& f, Failure failure, const Environment& env, Ste
     }
     f.state = c.next_index;
     f.input = std::move(output);
+    f.input_bound = kUnknownSize;
     f.phase = Frame::Phase::kEnter;
     return;
   }

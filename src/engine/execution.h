@@ -80,12 +80,20 @@ struct Environment {
   TokenMinter& tokens;
 };
 
+struct ExecutionOptions {
+  // Whether state entered/exited events carry the state's input and output. The server keeps
+  // them (they are the history); an in-process run that prints no history turns them off, which
+  // lets the interpreter change a state's input in place instead of copying it.
+  bool record_payloads = true;
+};
+
 enum class ExecutionStatus { kRunning, kSucceeded, kFailed, kTimedOut, kAborted };
 const char* ExecutionStatusName(ExecutionStatus status);  // "RUNNING", "SUCCEEDED" ...
 
 class Execution {
  public:
-  Execution(std::shared_ptr<const asl::Definition> definition, ExecutionInfo info);
+  Execution(std::shared_ptr<const asl::Definition> definition, ExecutionInfo info,
+            ExecutionOptions options = {});
   ~Execution();
   Execution(const Execution&) = delete;
   Execution& operator=(const Execution&) = delete;
@@ -132,6 +140,9 @@ class Execution {
   void RunLoop(const Environment& env, StepOutput& out);
   void RunFrame(Frame& f, const Environment& env, StepOutput& out);
   void EnterState(Frame& f, const Environment& env, StepOutput& out);
+  // For a Pass state whose InputPath and ResultPath name the same node of an input nothing else
+  // holds: moves that node out as the effective input. False when the case does not apply.
+  bool TakeSubtree(Frame& f, const asl::State& s);
   void ExecutePass(Frame& f, const asl::State& s, const Environment& env, StepOutput& out);
   void ExecuteChoice(Frame& f, const asl::State& s, const Environment& env, StepOutput& out);
   void ExecuteWait(Frame& f, const asl::State& s, const Environment& env, StepOutput& out);
@@ -143,9 +154,12 @@ class Execution {
   void LaunchIterations(Frame& f, const Environment& env, StepOutput& out);
   void FinishChildren(Frame& f, const Environment& env, StepOutput& out);
   void FinishTask(Frame& f, json::Value result, const Environment& env, StepOutput& out);
-  void ExitWithResult(Frame& f, json::Value result, const Environment& env, StepOutput& out);
+  // `result_bound`: an upper bound of the result's JSON size when the caller knows one.
+  void ExitWithResult(Frame& f, json::Value result, const Environment& env, StepOutput& out,
+                      std::size_t result_bound = std::size_t(-1));
+  // `bound` is an upper bound of the output's JSON size (SIZE_MAX when unknown).
   void ExitState(Frame& f, Payload output, json::Object assigned, const Environment& env,
-                 StepOutput& out);
+                 StepOutput& out, std::size_t bound = std::size_t(-1));
   void FailState(Frame& f, asl::Failure failure, const Environment& env, StepOutput& out);
   void FailRuntime(Frame& f, const std::string& cause, const Environment& env, StepOutput& out);
   void CompleteFrame(Frame& f, Payload output, const Environment& env, StepOutput& out);
@@ -167,6 +181,7 @@ class Execution {
 
   std::shared_ptr<const asl::Definition> definition_;
   ExecutionInfo info_;
+  ExecutionOptions options_;
   ExecutionStatus status_ = ExecutionStatus::kRunning;
   Payload output_;
   std::string error_, cause_;

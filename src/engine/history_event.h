@@ -18,8 +18,9 @@ namespace stepway::engine {
 // An immutable JSON document shared between states, frames and events.
 using Payload = std::shared_ptr<const json::Value>;
 
+// The value is created non-const, so that its only owner may move it out again (TakeValue).
 inline Payload MakePayload(json::Value v) {
-  return std::make_shared<const json::Value>(std::move(v));
+  return std::make_shared<json::Value>(std::move(v));
 }
 
 enum class EventType {

@@ -11,4 +11,8 @@ namespace stepway::engine {
 // limit is certainly passed; doubles are printed only when the bound is close.
 bool ExceedsPayloadLimit(const json::Value& value, std::size_t limit);
 
+// An upper bound of json::Serialize(value).size() (doubles counted at their widest), exact but
+// for doubles. Stops early and returns some value over `limit` once the limit is passed.
+std::size_t SizeBound(const json::Value& value, std::size_t limit);
+
 }  // namespace stepway::engine
