@@ -4,6 +4,7 @@
 // is immutable once parsed, so evaluations on several threads may share it.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <utility>
@@ -43,6 +44,12 @@ enum class NodeType {
 
 enum class LiteralKind { kTrue, kFalse, kNull };
 
+// Operators of binary and unary nodes, resolved once so evaluation never compares strings.
+enum class Op : std::uint8_t {
+  kNone, kAnd, kOr, kAdd, kSub, kMul, kDiv, kMod, kEq, kNe, kLt, kLe, kGt, kGe, kConcat,
+  kRange, kIn, kNeg, kArray, kObject,
+};
+
 // A slot through which the parent operator `%` finds the ancestor it names.
 struct Slot {
   std::string label;
@@ -77,6 +84,10 @@ struct Node {
   double number = 0;
   LiteralKind literal = LiteralKind::kNull;
   int position = 0;
+  Op op = Op::kNone;
+  // A path of plain names (optionally after one plain variable) with no predicates, tuples,
+  // groups or array flags: the evaluator may walk it directly, member by member.
+  bool simple_path = false;
 
   Node* lhs = nullptr;
   Node* rhs = nullptr;

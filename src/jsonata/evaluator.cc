@@ -52,18 +52,7 @@ Value Evaluator::Lookup(Frame* env, std::string_view name) const {
     auto it = host_functions->find(std::string(name));
     if (it != host_functions->end()) return Value::StaticFunction(&it->second->function_data);
   }
-  if (const Builtin* b = FindBuiltin(name); b != nullptr) {
-    static thread_local std::unordered_map<const Builtin*, FunctionData> cache;
-    // Builtins are immutable, so one FunctionData per builtin and thread serves all.
-    auto [it, inserted] = cache.try_emplace(b);
-    if (inserted) {
-      it->second.kind = FunctionKind::kBuiltin;
-      it->second.builtin = b;
-      it->second.signature = b->signature.get();
-      it->second.refs = 1;  // never freed
-    }
-    return Value::StaticFunction(&it->second);
-  }
+  if (const Builtin* b = FindBuiltin(name); b != nullptr) return Value::StaticFunction(b->data);
   return Value();
 }
 
@@ -185,6 +174,33 @@ Value Evaluator::Evaluate(const Node* expr, const Value& input, Frame* env) {
 }
 
 Value Evaluator::EvaluatePath(const Node* expr, const Value& input, Frame* env) {
+  if (expr->simple_path && !input.IsArray()) {
+    // Member by member while every intermediate value is a single object: the same result
+    // as the general algorithm below, without building sequences.
+    const std::size_t n = expr->steps.size();
+    std::size_t i = 0;
+    Value cur;
+    if (expr->steps[0]->type == NodeType::kVariable) {
+      cur = Evaluate(expr->steps[0], input, env);
+      i = 1;
+    } else {
+      cur = input;
+    }
+    bool ok = true;
+    for (; i < n; ++i) {
+      if (!cur.IsObject()) {
+        if (cur.IsArray()) {
+          ok = false;
+          break;
+        }
+        return Value();
+      }
+      cur = cur.Get(expr->steps[i]->value);
+    }
+    if (ok && !cur.IsSequence()) {
+      if (!cur.IsArray() || expr->steps[n - 1]->type == NodeType::kName) return cur;
+    }
+  }
   Value input_sequence;
   if (input.IsArray() && expr->steps[0]->type != NodeType::kVariable) {
     input_sequence = input;
@@ -256,22 +272,18 @@ Value Evaluator::EvaluateStep(const Node* expr, const Value& input, Frame* env, 
     if (expr->has_stages) result = EvaluateStages(expr->stages, result, env);
     return result;
   }
-  std::vector<Value> result;
+  Value out = Value::NewSequence();
+  ArrayData* oa = out.MutableArray();
   const std::size_t n = input.ArraySize();
-  result.reserve(n);
+  Value single;
+  std::size_t defined = 0;
   for (std::size_t ii = 0; ii < n; ++ii) {
     Value res = Evaluate(expr, input.At(ii), env);
     if (expr->has_stages) {
       for (const Stage& s : expr->stages) res = EvaluateFilter(s.expr, res, env);
     }
-    if (res.IsDefined()) result.push_back(std::move(res));
-  }
-  if (last_step && result.size() == 1 && result[0].IsArray() && !result[0].IsSequence()) {
-    return result[0];
-  }
-  Value out = Value::NewSequence();
-  ArrayData* oa = out.MutableArray();
-  for (Value& res : result) {
+    if (res.IsUndefined()) continue;
+    if (++defined == 1 && last_step) single = res;
     if (!res.IsArray() || (!res.IsJsonArray() && res.IsCons())) {
       oa->items.push_back(std::move(res));
     } else if (res.IsJsonArray()) {
@@ -281,6 +293,7 @@ Value Evaluator::EvaluateStep(const Node* expr, const Value& input, Frame* env, 
       for (const Value& v : res.MutableArray()->items) oa->items.push_back(v);
     }
   }
+  if (last_step && defined == 1 && single.IsArray() && !single.IsSequence()) return single;
   return out;
 }
 
@@ -421,13 +434,14 @@ Value Evaluator::EvaluateFilter(const Node* predicate, Value input, Frame* env) 
 }
 
 Value Evaluator::EvaluateBinary(const Node* expr, const Value& input, Frame* env) {
-  if (expr->value == "^" || expr->value == "{") return Value();  // handled by Process
+  const Op code = expr->op;
+  if (code == Op::kNone) return Value();
   const Value lhs = Evaluate(expr->lhs, input, env);
   const std::string& op = expr->value;
-  if (op == "and" || op == "or") {
+  if (code == Op::kAnd || code == Op::kOr) {
     try {
       const bool l = Truthy(lhs);
-      if (op == "and") {
+      if (code == Op::kAnd) {
         if (!l) return Value::Bool(false);
         return Value::Bool(Truthy(Evaluate(expr->rhs, input, env)));
       }
@@ -441,8 +455,8 @@ Value Evaluator::EvaluateBinary(const Node* expr, const Value& input, Frame* env
   }
   const Value rhs = Evaluate(expr->rhs, input, env);
   try {
-    const char c0 = op[0];
-    if (op.size() == 1 && (c0 == '+' || c0 == '-' || c0 == '*' || c0 == '/' || c0 == '%')) {
+    if (code == Op::kAdd || code == Op::kSub || code == Op::kMul || code == Op::kDiv ||
+        code == Op::kMod) {
       if (lhs.IsDefined() && !IsNumeric(lhs)) {
         JsonataException e("T2001");
         e.With(lhs);
@@ -456,20 +470,20 @@ Value Evaluator::EvaluateBinary(const Node* expr, const Value& input, Frame* env
       if (lhs.IsUndefined() || rhs.IsUndefined()) return Value();
       const double a = lhs.AsNumber();
       const double b = rhs.AsNumber();
-      switch (c0) {
-        case '+': return Value::Number(a + b);
-        case '-': return Value::Number(a - b);
-        case '*': return Value::Number(a * b);
-        case '/': return Value::Number(a / b);
+      switch (code) {
+        case Op::kAdd: return Value::Number(a + b);
+        case Op::kSub: return Value::Number(a - b);
+        case Op::kMul: return Value::Number(a * b);
+        case Op::kDiv: return Value::Number(a / b);
         default: return Value::Number(std::fmod(a, b));
       }
     }
-    if (op == "=" || op == "!=") {
+    if (code == Op::kEq || code == Op::kNe) {
       if (lhs.IsUndefined() || rhs.IsUndefined()) return Value::Bool(false);
       const bool eq = DeepEqual(lhs, rhs);
-      return Value::Bool(op == "=" ? eq : !eq);
+      return Value::Bool(code == Op::kEq ? eq : !eq);
     }
-    if (op == "<" || op == "<=" || op == ">" || op == ">=") {
+    if (code == Op::kLt || code == Op::kLe || code == Op::kGt || code == Op::kGe) {
       const bool lc = lhs.IsUndefined() || IsStringOrNumber(lhs);
       const bool rc = rhs.IsUndefined() || IsStringOrNumber(rhs);
       if (!lc || !rc) {
@@ -487,25 +501,25 @@ Value Evaluator::EvaluateBinary(const Node* expr, const Value& input, Frame* env
       if (lhs.IsNumber()) {
         const double a = lhs.AsNumber();
         const double b = rhs.AsNumber();
-        if (op == "<") return Value::Bool(a < b);
-        if (op == "<=") return Value::Bool(a <= b);
-        if (op == ">") return Value::Bool(a > b);
+        if (code == Op::kLt) return Value::Bool(a < b);
+        if (code == Op::kLe) return Value::Bool(a <= b);
+        if (code == Op::kGt) return Value::Bool(a > b);
         return Value::Bool(a >= b);
       }
       cmp = lhs.AsString().compare(rhs.AsString());
-      if (op == "<") return Value::Bool(cmp < 0);
-      if (op == "<=") return Value::Bool(cmp <= 0);
-      if (op == ">") return Value::Bool(cmp > 0);
+      if (code == Op::kLt) return Value::Bool(cmp < 0);
+      if (code == Op::kLe) return Value::Bool(cmp <= 0);
+      if (code == Op::kGt) return Value::Bool(cmp > 0);
       return Value::Bool(cmp >= 0);
     }
-    if (op == "&") {
+    if (code == Op::kConcat) {
       std::string s;
       if (lhs.IsDefined()) s = std::string(StringOf(lhs).AsString());
       if (rhs.IsDefined()) s += StringOf(rhs).AsString();
       return Value::String(std::move(s));
     }
-    if (op == "..") return EvaluateRange(lhs, rhs);
-    if (op == "in") {
+    if (code == Op::kRange) return EvaluateRange(lhs, rhs);
+    if (code == Op::kIn) {
       if (lhs.IsUndefined() || rhs.IsUndefined()) return Value::Bool(false);
       if (!rhs.IsArray()) return Value::Bool(StrictEqual(rhs, lhs));
       for (std::size_t i = 0; i < rhs.ArraySize(); ++i) {
@@ -554,7 +568,7 @@ Value Evaluator::EvaluateRange(const Value& lhs, const Value& rhs) {
 
 Value Evaluator::EvaluateUnary(const Node* expr, const Value& input, Frame* env) {
   const std::string& op = expr->value;
-  if (op == "-") {
+  if (expr->op == Op::kNeg) {
     Value r = Evaluate(expr->expression, input, env);
     if (r.IsUndefined()) return r;
     if (IsNumeric(r)) return Value::Number(-r.AsNumber());
@@ -562,7 +576,7 @@ Value Evaluator::EvaluateUnary(const Node* expr, const Value& input, Frame* env)
     e.Position(expr->position).Token(op).With(r);
     throw e;
   }
-  if (op == "[") {
+  if (expr->op == Op::kArray) {
     Value result = Value::NewArray();
     for (const Node* item : expr->expressions) {
       Value v = Evaluate(item, input, env);
@@ -580,7 +594,7 @@ Value Evaluator::EvaluateUnary(const Node* expr, const Value& input, Frame* env)
     }
     return result;
   }
-  if (op == "{") return EvaluateGroup(expr, expr->pairs, expr->position, input, env);
+  if (expr->op == Op::kObject) return EvaluateGroup(expr, expr->pairs, expr->position, input, env);
   return Value();
 }
 

@@ -69,6 +69,7 @@ class FrameRef {
   Frame* f_ = nullptr;
 };
 
+struct FunctionData;
 using BuiltinImpl = Value (*)(Evaluator& ev, std::vector<Value>& args, const Value& input,
                               Frame* env);
 
@@ -78,6 +79,7 @@ struct Builtin {
   int arity;  // JavaScript's Function.length of the reference implementation
   BuiltinImpl impl;
   std::shared_ptr<const Signature> signature;
+  const FunctionData* data = nullptr;  // the function value, built once with the table
 };
 
 // A function registered by the embedding program (see jsonata.h).

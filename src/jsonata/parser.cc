@@ -1160,10 +1160,55 @@ class Parser {
 
 }  // namespace
 
+namespace {
+
+Op OpOf(const std::string& v, bool unary) {
+  if (unary) {
+    if (v == "-") return Op::kNeg;
+    if (v == "[") return Op::kArray;
+    if (v == "{") return Op::kObject;
+    return Op::kNone;
+  }
+  static const std::unordered_map<std::string_view, Op> kOps = {
+      {"and", Op::kAnd}, {"or", Op::kOr},    {"+", Op::kAdd},  {"-", Op::kSub},
+      {"*", Op::kMul},   {"/", Op::kDiv},    {"%", Op::kMod},  {"=", Op::kEq},
+      {"!=", Op::kNe},   {"<", Op::kLt},     {"<=", Op::kLe},  {">", Op::kGt},
+      {">=", Op::kGe},   {"&", Op::kConcat}, {"..", Op::kRange}, {"in", Op::kIn}};
+  auto it = kOps.find(v);
+  return it == kOps.end() ? Op::kNone : it->second;
+}
+
+bool PlainStep(const Node* s) {
+  return !s->has_predicate && !s->has_stages && s->group == nullptr && !s->keep_array &&
+         !s->has_focus && !s->has_index && !s->tuple && s->ancestor == nullptr && !s->consarray;
+}
+
+void Annotate(Ast& ast) {
+  for (const auto& n : ast.nodes) {
+    Node* node = n.get();
+    if (node->type == NodeType::kBinary) node->op = OpOf(node->value, false);
+    if (node->type == NodeType::kUnary) node->op = OpOf(node->value, true);
+    if (node->type == NodeType::kPath && !node->steps.empty()) {
+      bool simple = !node->keep_singleton_array && node->group == nullptr && !node->tuple &&
+                    !node->keep_array && !node->has_predicate;
+      for (std::size_t i = 0; simple && i < node->steps.size(); ++i) {
+        const Node* step = node->steps[i];
+        const bool name_ok = step->type == NodeType::kName ||
+                             (i == 0 && step->type == NodeType::kVariable);
+        simple = name_ok && PlainStep(step);
+      }
+      node->simple_path = simple;
+    }
+  }
+}
+
+}  // namespace
+
 std::unique_ptr<Ast> ParseExpression(std::string_view source) {
   auto ast = std::make_unique<Ast>();
   Parser parser(source, *ast);
   ast->root = parser.Parse();
+  Annotate(*ast);
   return ast;
 }
 
