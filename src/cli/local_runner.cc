@@ -93,10 +93,16 @@ LocalRunResult RunLocally(std::shared_ptr<const asl::Definition> definition, jso
     if (options.keep_history) {
       for (auto& e : out.events) result.history.push_back(std::move(e));
     }
-    out = engine::StepOutput();
+    // Cleared, not replaced: the vectors keep their capacity for the next step.
+    out.events.clear();
+    out.tasks.clear();
+    out.timers.clear();
+    out.cancelled_timers.clear();
+    out.cancelled_tasks.clear();
   };
 
   engine::StepOutput out;
+  out.events.reserve(256);
   {
     engine::Environment env{now, *random, tokens};
     execution.Start(std::move(input), env, out);
