@@ -59,6 +59,10 @@ struct Execution::Frame {
   bool took_subtree = false;  // TakeSubtree moved the InputPath node out of `input`
   Payload effective;  // after InputPath (Task, Parallel, Map, Wait)
   std::int64_t entered_event_id = 0;
+  // This frame's latest event: the previousEventId of its next one. Events chain per thread of
+  // control, as in GetExecutionHistory: the first state's entered event points at 0 (not at
+  // ExecutionStarted), a branch's or iteration's first event at the Parallel/Map's events.
+  std::int64_t last_event_id = 0;
   TimePoint entered_time;
   std::int64_t retry_count = 0;
   std::vector<std::int64_t> retrier_attempts;
@@ -288,6 +292,17 @@ Execution::~Execution() = default;
 // ---------------------------------------------------------------------------------------------
 // Events and context
 
+namespace {
+
+// Links `e` into the chain of events of frame `f`.
+HistoryEvent& Chain(Execution::Frame& f, HistoryEvent& e) {
+  e.previous_event_id = f.last_event_id;
+  f.last_event_id = e.id;
+  return e;
+}
+
+}  // namespace
+
 HistoryEvent& Execution::Emit(EventType type, const Environment& env, StepOutput& out) {
   HistoryEvent& e = out.events.emplace_back();
   e.id = ++last_event_id_;
@@ -382,7 +397,7 @@ void Execution::RunFrame(Frame& f, const Environment& env, StepOutput& out) {
   if (f.parent != nullptr && !f.iteration_started &&
       f.parent->current().type == StateType::kMap) {
     f.iteration_started = true;
-    HistoryEvent& e = Emit(EventType::kMapIterationStarted, env, out);
+    HistoryEvent& e = Chain(f, Emit(EventType::kMapIterationStarted, env, out));
     e.name = f.parent->current().name;
     e.index = std::int64_t(f.child_index);
   }
@@ -406,7 +421,7 @@ void Execution::EnterState(Frame& f, const Environment& env, StepOutput& out) {
   f.entered_time = env.now;
   f.retry_count = 0;
   f.retrier_attempts.assign(s.retry.size(), 0);
-  HistoryEvent& e = Emit(EnteredType(s.type), env, out);
+  HistoryEvent& e = Chain(f, Emit(EnteredType(s.type), env, out));
   e.name = s.name;
   if (options_.record_payloads) {
     e.payload = f.input;
@@ -556,7 +571,7 @@ void Execution::ExecuteChoice(Frame& f, const State& s, const Environment& env,
     }
     output = MakePayload(std::move(*v));
   }
-  HistoryEvent& e = Emit(EventType::kChoiceStateExited, env, out);
+  HistoryEvent& e = Chain(f, Emit(EventType::kChoiceStateExited, env, out));
   e.name = s.name;
   if (options_.record_payloads) {
     e.payload = output;
@@ -632,7 +647,7 @@ void Execution::ExecuteSucceed(Frame& f, const State& s, const Environment& env,
     }
     output = MakePayload(std::move(*v));
   }
-  HistoryEvent& e = Emit(EventType::kSucceedStateExited, env, out);
+  HistoryEvent& e = Chain(f, Emit(EventType::kSucceedStateExited, env, out));
   e.name = s.name;
   e.payload = output;
   e.payload_member = "output";
@@ -755,7 +770,7 @@ void Execution::ExitState(Frame& f, Payload output, json::Object assigned,
               env, out);
     return;
   }
-  HistoryEvent& e = Emit(ExitedType(s.type), env, out);
+  HistoryEvent& e = Chain(f, Emit(ExitedType(s.type), env, out));
   e.name = s.name;
   if (options_.record_payloads) {
     e.payload = output;
@@ -864,7 +879,7 @@ void Execution::FailState(Frame& f, Failure failure, const Environment& env, Ste
       }
       output = std::move(*v);
     }
-    HistoryEvent& e = Emit(ExitedType(s.type), env, out);
+    HistoryEvent& e = Chain(f, Emit(ExitedType(s.type), env, out));
     e.name = s.name;
     e.payload = output;
     e.payload_member = "output";
@@ -890,7 +905,7 @@ void Execution::CompleteFrame(Frame& f, Payload output, const Environment& env,
   Frame* parent = f.parent;
   if (parent == nullptr) {
     output_ = std::move(output);
-    HistoryEvent& e = Emit(EventType::kExecutionSucceeded, env, out);
+    HistoryEvent& e = Chain(f, Emit(EventType::kExecutionSucceeded, env, out));
     e.payload = output_;
     e.payload_member = "output";
     EndExecution(ExecutionStatus::kSucceeded, EventType::kExecutionSucceeded, env, out);
@@ -902,7 +917,7 @@ void Execution::CompleteFrame(Frame& f, Payload output, const Environment& env,
   ++parent->completed;
   --parent->running;
   if (ps.type == StateType::kMap) {
-    HistoryEvent& e = Emit(EventType::kMapIterationSucceeded, env, out);
+    HistoryEvent& e = Chain(f, Emit(EventType::kMapIterationSucceeded, env, out));
     e.name = ps.name;
     e.index = std::int64_t(f.child_index);
     LaunchIterations(*parent, env, out);
@@ -921,7 +936,7 @@ void Execution::FailFrame(Frame& f, Failure failure, const Environment& env, Ste
     has_cause_ = failure.has_cause;
     error_ = std::move(failure.error);
     cause_ = std::move(failure.cause);
-    HistoryEvent& e = Emit(EventType::kExecutionFailed, env, out);
+    HistoryEvent& e = Chain(f, Emit(EventType::kExecutionFailed, env, out));
     if (has_error_) {
       e.has_error = true;
       e.error = error_;
@@ -938,7 +953,7 @@ void Execution::FailFrame(Frame& f, Failure failure, const Environment& env, Ste
   --parent->running;
   ++parent->failed;
   if (ps.type == StateType::kMap) {
-    HistoryEvent& e = Emit(EventType::kMapIterationFailed, env, out);
+    HistoryEvent& e = Chain(f, Emit(EventType::kMapIterationFailed, env, out));
     e.name = ps.name;
     e.index = std::int64_t(f.child_index);
     // Tolerated failures: the iteration's error output takes its place in the results.
@@ -985,11 +1000,11 @@ void Execution::AbortFrame(Frame& f, const Environment& env, StepOutput& out,
     case Frame::Phase::kWaitTask:
       out.cancelled_tasks.push_back(f.task_id);
       if (f.timeout_timer) out.cancelled_timers.push_back(f.timeout_timer);
-      if (emit_events) Emit(EventType::kTaskStateAborted, env, out).name = s.name;
+      if (emit_events) Chain(f, Emit(EventType::kTaskStateAborted, env, out)).name = s.name;
       break;
     case Frame::Phase::kWaitTimer:
       out.cancelled_timers.push_back(f.timer_id);
-      if (emit_events) Emit(EventType::kWaitStateAborted, env, out).name = s.name;
+      if (emit_events) Chain(f, Emit(EventType::kWaitStateAborted, env, out)).name = s.name;
       break;
     case Frame::Phase::kWaitRetry:
       out.cancelled_timers.push_back(f.timer_id);
@@ -1000,9 +1015,9 @@ void Execution::AbortFrame(Frame& f, const Environment& env, StepOutput& out,
         if (child) AbortFrame(*child, env, out, emit_events);
       }
       if (emit_events) {
-        Emit(s.type == StateType::kMap ? EventType::kMapStateAborted
-                                       : EventType::kParallelStateAborted,
-             env, out);
+        Chain(f, Emit(s.type == StateType::kMap ? EventType::kMapStateAborted
+                                                : EventType::kParallelStateAborted,
+                      env, out));
       }
       break;
     default:
@@ -1010,7 +1025,7 @@ void Execution::AbortFrame(Frame& f, const Environment& env, StepOutput& out,
   }
   if (emit_events && f.parent != nullptr && f.iteration_started &&
       f.parent->current().type == StateType::kMap) {
-    HistoryEvent& e = Emit(EventType::kMapIterationAborted, env, out);
+    HistoryEvent& e = Chain(f, Emit(EventType::kMapIterationAborted, env, out));
     e.name = f.parent->current().name;
     e.index = std::int64_t(f.child_index);
   }
@@ -1038,7 +1053,7 @@ void Execution::StartParallel(Frame& f, const Environment& env, StepOutput& out)
     }
     branch_input = MakePayload(std::move(*v));
   }
-  Emit(EventType::kParallelStateStarted, env, out);
+  Chain(f, Emit(EventType::kParallelStateStarted, env, out));
   f.children.clear();
   f.results = json::Array(s.branches.size());
   f.items.clear();
@@ -1050,6 +1065,7 @@ void Execution::StartParallel(Frame& f, const Environment& env, StepOutput& out)
   for (std::size_t i = 0; i < s.branches.size(); ++i) {
     auto child = std::make_unique<Frame>();
     child->id = next_frame_id_++;
+    child->last_event_id = f.last_event_id;
     child->parent = &f;
     child->child_index = i;
     child->machine = s.branches[i].get();
@@ -1119,7 +1135,7 @@ void Execution::StartMap(Frame& f, const Environment& env, StepOutput& out) {
   f.completed = f.failed = f.running = 0;
   f.child_failure.reset();
   f.phase = Frame::Phase::kWaitChildren;
-  HistoryEvent& started = Emit(EventType::kMapStateStarted, env, out);
+  HistoryEvent& started = Chain(f, Emit(EventType::kMapStateStarted, env, out));
   started.index = std::int64_t(f.items.size());
   if (f.items.empty()) {
     f.phase = Frame::Phase::kChildrenDone;
@@ -1157,6 +1173,7 @@ void Execution::LaunchIterations(Frame& f, const Environment& env, StepOutput& o
     }
     auto child = std::make_unique<Frame>();
     child->id = next_frame_id_++;
+    child->last_event_id = f.last_event_id;
     child->parent = &f;
     child->child_index = i;
     child->machine = s.item_processor.machine.get();
@@ -1178,7 +1195,8 @@ void Execution::FinishChildren(Frame& f, const Environment& env, StepOutput& out
       if (child) AbortFrame(*child, env, out, /*emit_events=*/true);
     }
     f.children.clear();
-    Emit(is_map ? EventType::kMapStateFailed : EventType::kParallelStateFailed, env, out);
+    Chain(f, Emit(is_map ? EventType::kMapStateFailed : EventType::kParallelStateFailed, env,
+                  out));
     Failure failure = std::move(*f.child_failure);
     f.child_failure.reset();
     f.phase = Frame::Phase::kEnter;  // FailState sets the next phase
@@ -1186,7 +1204,7 @@ void Execution::FinishChildren(Frame& f, const Environment& env, StepOutput& out
     return;
   }
   f.children.clear();
-  if (is_map) Emit(EventType::kMapStateSucceeded, env, out);
+  if (is_map) Chain(f, Emit(EventType::kMapStateSucceeded, env, out));
   json::Value results = std::move(f.results);
   f.results = json::Array();
   f.items = json::Array();
@@ -1247,7 +1265,7 @@ void Execution::ScheduleTask(Frame& f, const Environment& env, StepOutput& out) 
   }
 
   const TaskEvents types = TaskEventsFor(f.resource.kind);
-  HistoryEvent& e = Emit(types.scheduled, env, out);
+  HistoryEvent& e = Chain(f, Emit(types.scheduled, env, out));
   Payload parameters = MakePayload(task.input);
   switch (f.resource.kind) {
     case ResourceKind::kActivity:
@@ -1329,7 +1347,7 @@ void Execution::TaskStarted(std::int64_t task_id, std::string_view worker_name,
   if (f == nullptr || f->task_started) return;
   f->task_started = true;
   const TaskEvents types = TaskEventsFor(f->resource.kind);
-  HistoryEvent& e = Emit(types.started, env, out);
+  HistoryEvent& e = Chain(*f, Emit(types.started, env, out));
   if (f->resource.kind == ResourceKind::kActivity) {
     if (!worker_name.empty()) e.extra["workerName"] = worker_name;
   } else if (f->resource.kind == ResourceKind::kService) {
@@ -1346,7 +1364,7 @@ bool Execution::TaskSucceeded(std::int64_t task_id, json::Value output, const En
   if (f->timeout_timer) out.cancelled_timers.push_back(f->timeout_timer);
   f->timeout_timer = 0;
   const TaskEvents types = TaskEventsFor(f->resource.kind);
-  HistoryEvent& e = Emit(types.succeeded, env, out);
+  HistoryEvent& e = Chain(*f, Emit(types.succeeded, env, out));
   if (f->resource.kind == ResourceKind::kService) {
     e.resource_type = f->resource.EventResourceType();
     e.resource = f->resource.EventResource();
@@ -1383,7 +1401,7 @@ bool Execution::TaskFailed(std::int64_t task_id, std::string error, std::string 
   if (f->timeout_timer) out.cancelled_timers.push_back(f->timeout_timer);
   f->timeout_timer = 0;
   const TaskEvents types = TaskEventsFor(f->resource.kind);
-  HistoryEvent& e = Emit(types.failed, env, out);
+  HistoryEvent& e = Chain(*f, Emit(types.failed, env, out));
   if (f->resource.kind == ResourceKind::kService) {
     e.resource_type = f->resource.EventResourceType();
     e.resource = f->resource.EventResource();
@@ -1406,7 +1424,7 @@ bool Execution::TaskTimedOut(std::int64_t task_id, std::string error, std::strin
   f->timeout_timer = 0;
   out.cancelled_tasks.push_back(task_id);
   const TaskEvents types = TaskEventsFor(f->resource.kind);
-  HistoryEvent& e = Emit(types.timed_out, env, out);
+  HistoryEvent& e = Chain(*f, Emit(types.timed_out, env, out));
   if (f->resource.kind == ResourceKind::kService) {
     e.resource_type = f->resource.EventResourceType();
     e.resource = f->resource.EventResource();
