@@ -277,13 +277,55 @@ Value Evaluator::EvaluateStep(const Node* expr, const Value& input, Frame* env, 
   const std::size_t n = input.ArraySize();
   Value single;
   std::size_t defined = 0;
-  for (std::size_t ii = 0; ii < n; ++ii) {
-    Value res = Evaluate(expr, input.At(ii), env);
+  const bool plain_name = expr->type == NodeType::kName && expr->op == Op::kNone &&
+                          !expr->has_predicate && !expr->has_stages && expr->group == nullptr &&
+                          !expr->keep_array;
+  if (plain_name) oa->items.reserve(n);
+  if (plain_name && input.IsJsonArray()) {
+    // Member lookup straight over the caller's JSON array: the common `items.price` shape.
+    for (const json::Value& el : *input.JsonArray()) {
+      Value res;
+      if (el.is_object()) {
+        const json::Value* m = FindMember(el.get_object(), expr->value);
+        if (m == nullptr) continue;
+        res = Value::FromJson(*m);
+      } else if (el.is_array()) {
+        res = LookupField(Value::FromJson(el), expr->value);
+        if (res.IsSequence()) {
+          ArrayData* a = res.MutableArray();
+          if (a->items.empty()) continue;
+          if (a->items.size() == 1 && !a->keep_singleton) {
+            Value first = a->items[0];
+            res = std::move(first);
+          }
+        }
+      } else {
+        continue;
+      }
+      if (++defined == 1) single = res;
+      if (!res.IsArray()) {
+        oa->items.push_back(std::move(res));
+      } else {
+        for (std::size_t k = 0, m = res.ArraySize(); k < m; ++k) oa->items.push_back(res.At(k));
+      }
+    }
+  } else for (std::size_t ii = 0; ii < n; ++ii) {
+    // A plain name needs none of Evaluate's bookkeeping: look the member up directly.
+    Value res = plain_name ? LookupField(input.At(ii), expr->value) : Evaluate(expr, input.At(ii), env);
+    if (plain_name && res.IsSequence()) {
+      ArrayData* a = res.MutableArray();
+      if (a->items.empty()) {
+        res = Value();
+      } else if (a->items.size() == 1 && !a->keep_singleton) {
+        Value first = a->items[0];
+        res = std::move(first);
+      }
+    }
     if (expr->has_stages) {
       for (const Stage& s : expr->stages) res = EvaluateFilter(s.expr, res, env);
     }
     if (res.IsUndefined()) continue;
-    if (++defined == 1 && last_step) single = res;
+    if (++defined == 1) single = res;
     if (!res.IsArray() || (!res.IsJsonArray() && res.IsCons())) {
       oa->items.push_back(std::move(res));
     } else if (res.IsJsonArray()) {
@@ -294,6 +336,11 @@ Value Evaluator::EvaluateStep(const Node* expr, const Value& input, Frame* env, 
     }
   }
   if (last_step && defined == 1 && single.IsArray() && !single.IsSequence()) return single;
+  // Before the last step only iteration matters: one array stands for its own flattening.
+  if (!last_step && defined == 1 && single.IsArray() && single.ArraySize() > 0 &&
+      (single.IsJsonArray() || !single.IsCons())) {
+    return single;
+  }
   return out;
 }
 
@@ -702,10 +749,24 @@ Value Evaluator::EvaluateGroup(const Node* at, const std::vector<std::pair<Node*
         ex.Position(position).With(key);
         throw ex;
       }
-      std::string k(key.AsString());
-      auto it = group_index.find(k);
-      if (it != group_index.end()) {
-        Entry& entry = groups[it->second].second;
+      const std::string_view k = key.AsString();
+      std::size_t found = groups.size();
+      if (groups.size() <= 16) {
+        for (std::size_t g = 0; g < groups.size(); ++g) {
+          if (groups[g].first == k) {
+            found = g;
+            break;
+          }
+        }
+      } else {
+        if (group_index.empty()) {
+          for (std::size_t g = 0; g < groups.size(); ++g) group_index.emplace(groups[g].first, g);
+        }
+        auto it = group_index.find(std::string(k));
+        if (it != group_index.end()) found = it->second;
+      }
+      if (found != groups.size()) {
+        Entry& entry = groups[found].second;
         if (entry.expr_index != pair_index) {
           JsonataException ex("D1009");
           ex.Position(position).With(key);
@@ -713,8 +774,8 @@ Value Evaluator::EvaluateGroup(const Node* at, const std::vector<std::pair<Node*
         }
         entry.data = AppendValues(entry.data, item);
       } else {
-        group_index.emplace(k, groups.size());
-        groups.push_back({k, Entry{item, pair_index}});
+        if (!group_index.empty()) group_index.emplace(std::string(k), groups.size());
+        groups.push_back({std::string(k), Entry{item, pair_index}});
       }
     }
   }

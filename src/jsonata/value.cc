@@ -431,7 +431,7 @@ Value DeepCopy(const Value& v) {
     v.ForEachMember([&](std::string_view k, const Value& m) { o->Set(k, DeepCopy(m)); });
     return out;
   }
-  if (v.IsString()) return Value::String(std::string(v.AsString()));
+  // Strings are immutable, so a copy may share them.
   return v;
 }
 

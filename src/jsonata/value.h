@@ -311,10 +311,26 @@ inline std::size_t Value::ObjectSize() const {
   return json_ ? u_.jobj->size() : u_.obj->members.size();
 }
 
+// The member of a JSON object named key, or nullptr. Small objects are scanned (comparing
+// lengths first), which beats hashing the key.
+inline const json::Value* FindMember(const json::Object& o, std::string_view key) {
+  if (o.size() <= 12) {
+    for (const auto& kv : o) {
+      const auto k = kv.key();
+      if (k.size() == key.size() && std::char_traits<char>::compare(k.data(), key.data(), k.size()) == 0) {
+        return &kv.value();
+      }
+    }
+    return nullptr;
+  }
+  auto it = o.find(key);
+  return it == o.end() ? nullptr : &it->value();
+}
+
 inline Value Value::Get(std::string_view key) const {
   if (json_) {
-    auto it = u_.jobj->find(key);
-    return it == u_.jobj->end() ? Value() : FromJson(it->value());
+    const json::Value* m = FindMember(*u_.jobj, key);
+    return m == nullptr ? Value() : FromJson(*m);
   }
   const Value* v = u_.obj->Find(key);
   return v == nullptr ? Value() : *v;
