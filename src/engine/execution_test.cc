@@ -159,8 +159,8 @@ TEST_F(ExecutionTest, PassStatesHistoryIdsAndDetails) {
   EXPECT_EQ(exec_->status(), ExecutionStatus::kSucceeded);
   EXPECT_EQ(Output(), R"({"in":true,"r":{"x":1}})");
   EXPECT_EQ(Types(), (std::vector<std::string>{"ExecutionStarted", "PassStateEntered",
-                                                "PassStateExited", "PassStateEntered",
-                                                "PassStateExited", "ExecutionSucceeded"}));
+                                               "PassStateExited", "PassStateEntered",
+                                               "PassStateExited", "ExecutionSucceeded"}));
   // GetExecutionHistory's own example: ExecutionStarted and the first state's entered event
   // both have previousEventId 0; after that each event points at the one before it.
   const std::vector<std::int64_t> previous{0, 0, 2, 3, 4, 5};
@@ -180,9 +180,8 @@ TEST_F(ExecutionTest, PassStatesHistoryIdsAndDetails) {
             R"("roleArn":"arn:aws:iam::123456789012:role/R"})");
   EXPECT_EQ(S(Details(history_[1])),
             R"({"name":"A","input":"{\"in\":true}","inputDetails":{"truncated":false}})");
-  EXPECT_EQ(S(Details(history_[2])),
-            R"({"name":"A","output":"{\"in\":true,\"r\":{\"x\":1}}",)"
-            R"("outputDetails":{"truncated":false}})");
+  EXPECT_EQ(S(Details(history_[2])), R"({"name":"A","output":"{\"in\":true,\"r\":{\"x\":1}}",)"
+                                     R"("outputDetails":{"truncated":false}})");
   EXPECT_EQ(S(Details(history_[5])),
             R"({"output":"{\"in\":true,\"r\":{\"x\":1}}","outputDetails":{"truncated":false}})");
   // includeExecutionData=false leaves the data out.
@@ -202,8 +201,8 @@ TEST_F(ExecutionTest, ChoiceTakesFirstMatchingRuleThenDefault) {
   Start(def, R"({"n":20})");
   EXPECT_EQ(Output(), R"("big")");
   EXPECT_EQ(Types(), (std::vector<std::string>{"ExecutionStarted", "ChoiceStateEntered",
-                                                "ChoiceStateExited", "PassStateEntered",
-                                                "PassStateExited", "ExecutionSucceeded"}));
+                                               "ChoiceStateExited", "PassStateEntered",
+                                               "PassStateExited", "ExecutionSucceeded"}));
   EXPECT_EQ(history_[1].previous_event_id, 0);
   EXPECT_EQ(history_[2].previous_event_id, 2);
   EXPECT_EQ(S(Details(history_[2])),
@@ -226,7 +225,7 @@ TEST_F(ExecutionTest, ChoiceWithoutMatchOrDefaultFailsWithNoChoiceMatched) {
   EXPECT_EQ(exec_->status(), ExecutionStatus::kFailed);
   EXPECT_EQ(exec_->error(), "States.NoChoiceMatched");
   EXPECT_EQ(Types(), (std::vector<std::string>{"ExecutionStarted", "ChoiceStateEntered",
-                                                "ExecutionFailed"}));
+                                               "ExecutionFailed"}));
 }
 
 TEST_F(ExecutionTest, SucceedStateAppliesInputAndOutputPath) {
@@ -234,17 +233,18 @@ TEST_F(ExecutionTest, SucceedStateAppliesInputAndOutputPath) {
         R"({"a":{"b":[1,2]},"c":3})");
   EXPECT_EQ(Output(), "[1,2]");
   EXPECT_EQ(Types(), (std::vector<std::string>{"ExecutionStarted", "SucceedStateEntered",
-                                                "SucceedStateExited", "ExecutionSucceeded"}));
-  EXPECT_EQ(S(Details(history_[1])),
-            R"({"name":"S","input":"{\"a\":{\"b\":[1,2]},\"c\":3}","inputDetails":{"truncated":false}})");
+                                               "SucceedStateExited", "ExecutionSucceeded"}));
+  EXPECT_EQ(
+      S(Details(history_[1])),
+      R"({"name":"S","input":"{\"a\":{\"b\":[1,2]},\"c\":3}","inputDetails":{"truncated":false}})");
   EXPECT_EQ(history_[3].previous_event_id, 3);
 }
 
 TEST_F(ExecutionTest, FailStateEndsTheExecutionWithItsErrorAndCause) {
   Start(R"({"StartAt":"F","States":{"F":{"Type":"Fail","Error":"MyError","Cause":"because"}}})");
   EXPECT_EQ(exec_->status(), ExecutionStatus::kFailed);
-  EXPECT_EQ(Types(), (std::vector<std::string>{"ExecutionStarted", "FailStateEntered",
-                                                "ExecutionFailed"}));
+  EXPECT_EQ(Types(),
+            (std::vector<std::string>{"ExecutionStarted", "FailStateEntered", "ExecutionFailed"}));
   EXPECT_EQ(history_[2].previous_event_id, 2);
   EXPECT_EQ(S(Details(history_[2])), R"({"error":"MyError","cause":"because"})");
   EXPECT_EQ(exec_->error(), "MyError");
@@ -278,7 +278,7 @@ TEST_F(ExecutionTest, WaitSecondsAsksForATimerAndExitsWhenItFires) {
   now_ = kT0 + seconds(10);
   Fire(timers_[0].timer_id);
   EXPECT_EQ(StepTypes(), (std::vector<std::string>{"WaitStateExited", "PassStateEntered",
-                                                    "PassStateExited", "ExecutionSucceeded"}));
+                                                   "PassStateExited", "ExecutionSucceeded"}));
   EXPECT_EQ(out_.events[0].timestamp, kT0 + seconds(10));
   EXPECT_EQ(out_.events[0].previous_event_id, 2);
   EXPECT_EQ(Output(), R"({"k":1})");
@@ -289,7 +289,8 @@ TEST_F(ExecutionTest, WaitSecondsAsksForATimerAndExitsWhenItFires) {
 }
 
 TEST_F(ExecutionTest, WaitTimestampSecondsPathAndTimestampPath) {
-  Start(R"({"StartAt":"W","States":{"W":{"Type":"Wait","Timestamp":"2023-11-14T22:15:00Z","End":true}}})");
+  Start(
+      R"({"StartAt":"W","States":{"W":{"Type":"Wait","Timestamp":"2023-11-14T22:15:00Z","End":true}}})");
   ASSERT_EQ(out_.timers.size(), 1u);
   EXPECT_EQ(FormatIso8601(out_.timers[0].fire_at), "2023-11-14T22:15:00.000Z");
 
@@ -356,16 +357,16 @@ TEST_F(ExecutionTest, ServiceTaskCommandCarriesParametersTokenAndTimeouts) {
   ASSERT_EQ(out_.timers.size(), 1u);
   EXPECT_EQ(out_.timers[0].fire_at, kT0 + seconds(30));
 
-  EXPECT_EQ(Types(), (std::vector<std::string>{"ExecutionStarted", "TaskStateEntered",
-                                                "TaskScheduled"}));
+  EXPECT_EQ(Types(),
+            (std::vector<std::string>{"ExecutionStarted", "TaskStateEntered", "TaskScheduled"}));
   EXPECT_EQ(history_[2].previous_event_id, 2);
   // Members compare as a set: their order carries no meaning.
   EXPECT_TRUE(json::Equal(
       Details(history_[2]),
       J(R"({"resourceType":"lambda","resource":"invoke.waitForTaskToken",)"
         R"("region":"us-east-1","parameters":")" +
-                std::string(R"({\"FunctionName\":\"f\",\"Payload\":{\"a\":1},\"Token\":\")") +
-        t.token + R"(\",\"Name\":\"T\"}","timeoutInSeconds":30,"heartbeatInSeconds":10})")))
+        std::string(R"({\"FunctionName\":\"f\",\"Payload\":{\"a\":1},\"Token\":\")") + t.token +
+        R"(\",\"Name\":\"T\"}","timeoutInSeconds":30,"heartbeatInSeconds":10})")))
       << S(Details(history_[2]));
 
   const std::int64_t id = t.task_id;
@@ -379,8 +380,8 @@ TEST_F(ExecutionTest, ServiceTaskCommandCarriesParametersTokenAndTimeouts) {
 
   now_ += seconds(3);
   EXPECT_TRUE(Succeed(id, R"({"ok":true})"));
-  EXPECT_EQ(StepTypes(), (std::vector<std::string>{"TaskSucceeded", "TaskStateExited",
-                                                    "ExecutionSucceeded"}));
+  EXPECT_EQ(StepTypes(),
+            (std::vector<std::string>{"TaskSucceeded", "TaskStateExited", "ExecutionSucceeded"}));
   EXPECT_EQ(S(Details(out_.events[0])),
             R"({"resourceType":"lambda","resource":"invoke.waitForTaskToken",)"
             R"("output":"{\"ok\":true}","outputDetails":{"truncated":false}})");
@@ -393,9 +394,10 @@ TEST_F(ExecutionTest, ServiceTaskCommandCarriesParametersTokenAndTimeouts) {
 }
 
 TEST_F(ExecutionTest, TimeoutAndHeartbeatPathForms) {
-  Start(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage",
+  Start(
+      R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage",
       "TimeoutSecondsPath":"$.t","HeartbeatSecondsPath":"$.h","End":true}}})",
-        R"({"t":60,"h":5})");
+      R"({"t":60,"h":5})");
   ASSERT_EQ(out_.tasks.size(), 1u);
   EXPECT_EQ(out_.tasks[0].timeout_seconds, std::optional<std::int64_t>(60));
   EXPECT_EQ(out_.tasks[0].heartbeat_seconds, std::optional<std::int64_t>(5));
@@ -405,29 +407,30 @@ TEST_F(ExecutionTest, TimeoutAndHeartbeatPathForms) {
 
   // A path to something that is not a positive integer is a States.Runtime failure.
   for (const char* input : {R"({"t":"x","h":5})", R"({"t":0,"h":5})", R"({"h":5})"}) {
-    Start(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage",
+    Start(
+        R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage",
         "TimeoutSecondsPath":"$.t","End":true}}})",
-          input);
+        input);
     EXPECT_EQ(exec_->status(), ExecutionStatus::kFailed) << input;
     EXPECT_EQ(exec_->error(), "States.Runtime") << input;
     EXPECT_TRUE(out_.tasks.empty());
   }
   // Without TimeoutSeconds a service task has no engine timer.
-  Start(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage","End":true}}})");
+  Start(
+      R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage","End":true}}})");
   EXPECT_TRUE(out_.timers.empty());
   EXPECT_FALSE(out_.tasks[0].timeout_seconds.has_value());
 }
 
 TEST_F(ExecutionTest, ActivityTasksUseActivityEvents) {
   const std::string arn = "arn:aws:states:us-east-1:123456789012:activity:work";
-  Start(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":")" + arn +
-            R"(","End":true}}})",
+  Start(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":")" + arn + R"(","End":true}}})",
         R"({"job":7})");
   ASSERT_EQ(out_.tasks.size(), 1u);
   EXPECT_EQ(out_.tasks[0].resource.kind, ResourceKind::kActivity);
   EXPECT_EQ(S(out_.tasks[0].input), R"({"job":7})");
   EXPECT_EQ(Types(), (std::vector<std::string>{"ExecutionStarted", "TaskStateEntered",
-                                                "ActivityScheduled"}));
+                                               "ActivityScheduled"}));
   json::Object scheduled = Details(history_[2]);
   EXPECT_EQ(S(scheduled["resource"]), "\"" + arn + "\"");
   EXPECT_EQ(S(scheduled["input"]), R"("{\"job\":7}")");
@@ -437,26 +440,26 @@ TEST_F(ExecutionTest, ActivityTasksUseActivityEvents) {
   EXPECT_EQ(S(Details(out_.events[0])), R"({"workerName":"worker-1"})");
   EXPECT_TRUE(Succeed(id, R"({"done":1})"));
   EXPECT_EQ(StepTypes(), (std::vector<std::string>{"ActivitySucceeded", "TaskStateExited",
-                                                    "ExecutionSucceeded"}));
+                                                   "ExecutionSucceeded"}));
   EXPECT_EQ(S(Details(out_.events[0])),
             R"({"output":"{\"done\":1}","outputDetails":{"truncated":false}})");
 }
 
 TEST_F(ExecutionTest, LambdaFunctionArnsUseLambdaFunctionEvents) {
   const std::string arn = "arn:aws:lambda:eu-west-1:123456789012:function:fn";
-  Start(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":")" + arn +
-            R"(","End":true}}})",
+  Start(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":")" + arn + R"(","End":true}}})",
         R"({"a":1})");
   ASSERT_EQ(out_.tasks.size(), 1u);
   EXPECT_EQ(out_.tasks[0].resource.kind, ResourceKind::kLambdaFunction);
   EXPECT_EQ(Types(), (std::vector<std::string>{"ExecutionStarted", "TaskStateEntered",
-                                                "LambdaFunctionScheduled"}));
-  EXPECT_EQ(S(Details(history_[2])),
-            R"({"resource":")" + arn + R"(","input":"{\"a\":1}","inputDetails":{"truncated":false}})");
+                                               "LambdaFunctionScheduled"}));
+  EXPECT_EQ(
+      S(Details(history_[2])),
+      R"({"resource":")" + arn + R"(","input":"{\"a\":1}","inputDetails":{"truncated":false}})");
   const std::int64_t id = out_.tasks[0].task_id;
   EXPECT_TRUE(Fail(id, "Lambda.Unknown", "boom"));
   EXPECT_EQ(StepTypes(), (std::vector<std::string>{"LambdaFunctionStarted", "LambdaFunctionFailed",
-                                                    "ExecutionFailed"}));
+                                                   "ExecutionFailed"}));
   EXPECT_EQ(S(Details(out_.events[1])), R"({"error":"Lambda.Unknown","cause":"boom"})");
   EXPECT_EQ(exec_->error(), "Lambda.Unknown");
 }
@@ -469,8 +472,9 @@ TEST_F(ExecutionTest, ResultSelectorResultPathAndOutputPathOnATaskResult) {
         R"({"keep":1})");
   ASSERT_EQ(out_.tasks.size(), 1u);
   EXPECT_TRUE(Succeed(out_.tasks[0].task_id, R"({"Payload":{"v":"x","w":2},"StatusCode":200})"));
-  EXPECT_EQ(S(Details(out_.events[2])),  // TaskStateExited
-            R"({"name":"T","output":"{\"v\":\"x\",\"code\":200}","outputDetails":{"truncated":false}})");
+  EXPECT_EQ(
+      S(Details(out_.events[2])),  // TaskStateExited
+      R"({"name":"T","output":"{\"v\":\"x\",\"code\":200}","outputDetails":{"truncated":false}})");
   EXPECT_EQ(Output(), R"({"v":"x","code":200})");
 
   // ResultPath null keeps the input; ResultPath into the input merges.
@@ -487,7 +491,8 @@ TEST_F(ExecutionTest, ResultSelectorResultPathAndOutputPathOnATaskResult) {
 }
 
 TEST_F(ExecutionTest, LateAndDuplicateResultsAreIgnored) {
-  Start(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Next":"W"},
+  Start(
+      R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Next":"W"},
     "W":{"Type":"Wait","Seconds":5,"End":true}}})");
   const std::int64_t id = out_.tasks[0].task_id;
   EXPECT_TRUE(Succeed(id, R"({"r":1})"));
@@ -552,8 +557,8 @@ TEST_F(ExecutionTest, RetriersKeepTheirOwnCountersAndThenCatch) {
   EXPECT_TRUE(Fail(out_.tasks[0].task_id, "ErrorB", "last"));
   EXPECT_TRUE(out_.timers.empty());
   EXPECT_EQ(StepTypes(), (std::vector<std::string>{"TaskStarted", "TaskFailed", "TaskStateExited",
-                                                    "PassStateEntered", "PassStateExited",
-                                                    "ExecutionSucceeded"}));
+                                                   "PassStateEntered", "PassStateExited",
+                                                   "ExecutionSucceeded"}));
   EXPECT_EQ(Output(), R"({"in":1,"error":{"Error":"ErrorB","Cause":"last"}})");
   EXPECT_EQ(out_.events[3].name, "MyState");
   // The state was entered once.
@@ -635,8 +640,8 @@ TEST_F(ExecutionTest, StatesAllDoesNotCatchStatesRuntime) {
             "An error occurred while executing the state 'X' (entered at the event id #2). The "
             "JSONPath '$.missing' specified for the field 'x.$' could not be found in the input "
             "'{}'");
-  EXPECT_EQ(Types(), (std::vector<std::string>{"ExecutionStarted", "TaskStateEntered",
-                                                "ExecutionFailed"}));
+  EXPECT_EQ(Types(),
+            (std::vector<std::string>{"ExecutionStarted", "TaskStateEntered", "ExecutionFailed"}));
 }
 
 TEST_F(ExecutionTest, StatesTaskFailedCatchesTaskErrorsButNotTimeouts) {
@@ -666,9 +671,9 @@ TEST_F(ExecutionTest, TaskTimeoutIsATimerThenTaskTimedOutThenCaught) {
   EXPECT_EQ(timers_[0].fire_at, kT0 + seconds(10));
   now_ = kT0 + seconds(10);
   Fire(timers_[0].timer_id);
-  EXPECT_EQ(StepTypes(), (std::vector<std::string>{"TaskTimedOut", "TaskStateExited",
-                                                    "PassStateEntered", "PassStateExited",
-                                                    "ExecutionSucceeded"}));
+  EXPECT_EQ(StepTypes(),
+            (std::vector<std::string>{"TaskTimedOut", "TaskStateExited", "PassStateEntered",
+                                      "PassStateExited", "ExecutionSucceeded"}));
   EXPECT_EQ(S(Details(out_.events[0])),
             R"({"resourceType":"lambda","resource":"invoke","error":"States.Timeout"})");
   // The runtime is told to stop waiting for the task.
@@ -702,8 +707,8 @@ TEST_F(ExecutionTest, CatcherResultPathAndTheFirstMatchingCatcher) {
   // Without ResultPath the error output replaces the input.
   EXPECT_EQ(Output(), R"({"Error":"Custom","Cause":"why"})");
   EXPECT_EQ(StepTypes(), (std::vector<std::string>{"TaskStarted", "TaskFailed", "TaskStateExited",
-                                                    "PassStateEntered", "PassStateExited",
-                                                    "ExecutionSucceeded"}));
+                                                   "PassStateEntered", "PassStateExited",
+                                                   "ExecutionSucceeded"}));
   EXPECT_EQ(out_.events[3].name, "Right");
 }
 
@@ -711,20 +716,19 @@ TEST_F(ExecutionTest, CatcherResultPathAndTheFirstMatchingCatcher) {
 // Payload size
 
 TEST_F(ExecutionTest, TaskResultOverTheLimitIsDataLimitExceeded) {
-  const char* def = R"({"StartAt":"X","States":{"X":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+  const char* def =
+      R"({"StartAt":"X","States":{"X":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
       "Retry":[{"ErrorEquals":["States.ALL"]}],
       "Catch":[{"ErrorEquals":["States.ALL"],"Next":"C"}],"End":true},
     "C":{"Type":"Succeed"}}})";
   // {"s":"..."} is 8 bytes around the string: exactly 262144 bytes is allowed.
   Start(def);
-  EXPECT_TRUE(Succeed(out_.tasks[0].task_id,
-                      R"({"s":")" + std::string(262144 - 8, 'a') + "\"}"));
+  EXPECT_TRUE(Succeed(out_.tasks[0].task_id, R"({"s":")" + std::string(262144 - 8, 'a') + "\"}"));
   EXPECT_EQ(exec_->status(), ExecutionStatus::kSucceeded);
 
   // One byte more fails, and neither Retry nor Catch on States.ALL handles it.
   Start(def);
-  EXPECT_TRUE(Succeed(out_.tasks[0].task_id,
-                      R"({"s":")" + std::string(262144 - 7, 'a') + "\"}"));
+  EXPECT_TRUE(Succeed(out_.tasks[0].task_id, R"({"s":")" + std::string(262144 - 7, 'a') + "\"}"));
   EXPECT_TRUE(out_.timers.empty());
   EXPECT_EQ(exec_->status(), ExecutionStatus::kFailed);
   EXPECT_EQ(exec_->error(), "States.DataLimitExceeded");
@@ -1017,8 +1021,7 @@ TEST_F(ExecutionTest, TopLevelTimeoutSecondsTimesTheExecutionOut) {
       "Resource":"arn:aws:states:::lambda:invoke","End":true}}})");
   const std::int64_t execution_timer = out_.timers[0].timer_id;
   EXPECT_TRUE(Succeed(out_.tasks[0].task_id, "{}"));
-  EXPECT_NE(std::find(out_.cancelled_timers.begin(), out_.cancelled_timers.end(),
-                      execution_timer),
+  EXPECT_NE(std::find(out_.cancelled_timers.begin(), out_.cancelled_timers.end(), execution_timer),
             out_.cancelled_timers.end());
 }
 
@@ -1057,9 +1060,9 @@ TEST_F(ExecutionTest, InPlaceDataFlowGivesTheSameResults) {
     for (bool record : {true, false}) {
       options_.record_payloads = record;
       Start(c.definition, c.input);
-      results.push_back(std::string(ExecutionStatusName(exec_->status())) + " " +
-                        (exec_->status() == ExecutionStatus::kSucceeded ? Output()
-                                                                         : exec_->error()));
+      results.push_back(
+          std::string(ExecutionStatusName(exec_->status())) + " " +
+          (exec_->status() == ExecutionStatus::kSucceeded ? Output() : exec_->error()));
     }
     EXPECT_EQ(results[0], results[1]) << c.definition;
   }

@@ -47,8 +47,7 @@ TEST(MockConfigTest, TestCasesAndMachines) {
   EXPECT_FALSE(c.HasTestCase("Nope", "HappyPath"));
   EXPECT_EQ(c.MachinesWithTestCase("HappyPath"),
             (std::vector<std::string>{"LambdaSQSIntegration", "Other"}));
-  EXPECT_EQ(c.MachinesWithTestCase("RetryPath"),
-            std::vector<std::string>{"LambdaSQSIntegration"});
+  EXPECT_EQ(c.MachinesWithTestCase("RetryPath"), std::vector<std::string>{"LambdaSQSIntegration"});
   EXPECT_TRUE(c.MachinesWithTestCase("Nope").empty());
 }
 

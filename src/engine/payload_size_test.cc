@@ -40,9 +40,9 @@ TEST(PayloadSizeTest, ScalarsAndContainers) {
 }
 
 TEST(PayloadSizeTest, DoublesPrintedAsJavaDoes) {
-  for (const char* text : {"1.0", "-0.0", "0.5", "1e20", "1.5e-7", "123456789.123", "1e300",
-                           "3.141592653589793", "-2.2250738585072014E-308", "100.0", "1e7",
-                           "0.001", "[1.0,2.5,{\"x\":1e-5}]"}) {
+  for (const char* text :
+       {"1.0", "-0.0", "0.5", "1e20", "1.5e-7", "123456789.123", "1e300", "3.141592653589793",
+        "-2.2250738585072014E-308", "100.0", "1e7", "0.001", "[1.0,2.5,{\"x\":1e-5}]"}) {
     ExpectExact(J(text));
   }
   // Many doubles: the cheap bound is far over, the exact size is what counts.
@@ -52,10 +52,10 @@ TEST(PayloadSizeTest, DoublesPrintedAsJavaDoes) {
 }
 
 TEST(PayloadSizeTest, StringsWithEscapesAndUnicode) {
-  for (std::string s : {std::string("quote \" and backslash \\"), std::string("\n\r\t\b\f"),
-                        std::string("\x01\x02\x1f", 3), std::string("nul \0 inside", 12),
-                        std::string("é ü 中文 😀"), std::string("/slash/"),
-                        std::string("\x7f del")}) {
+  for (std::string s :
+       {std::string("quote \" and backslash \\"), std::string("\n\r\t\b\f"),
+        std::string("\x01\x02\x1f", 3), std::string("nul \0 inside", 12), std::string("é ü 中文 😀"),
+        std::string("/slash/"), std::string("\x7f del")}) {
     json::Value v = json::String(s);
     ExpectExact(v);
     json::Object o;
@@ -68,10 +68,14 @@ TEST(PayloadSizeTest, RandomDocuments) {
   SeededRandom random(99);
   std::function<json::Value(int)> make = [&](int depth) -> json::Value {
     switch (random.Next() % (depth > 3 ? 5 : 7)) {
-      case 0: return nullptr;
-      case 1: return (random.Next() & 1) != 0;
-      case 2: return std::int64_t(random.Next());
-      case 3: return double(std::int64_t(random.Next() % 2000000) - 1000000) / 64.0;
+      case 0:
+        return nullptr;
+      case 1:
+        return (random.Next() & 1) != 0;
+      case 2:
+        return std::int64_t(random.Next());
+      case 3:
+        return double(std::int64_t(random.Next() % 2000000) - 1000000) / 64.0;
       case 4: {
         std::string s;
         const std::size_t n = random.Next() % 12;

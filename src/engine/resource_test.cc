@@ -44,14 +44,12 @@ TEST(ResourceTest, ServiceIntegrationsAndPatterns) {
        TaskPattern::kSync, "startExecution.sync"},
       {"arn:aws:states:::states:startExecution.sync:2", "states", "startExecution",
        TaskPattern::kSync2, "startExecution.sync:2"},
-      {"arn:aws:states:::ecs:runTask.sync", "ecs", "runTask", TaskPattern::kSync,
-       "runTask.sync"},
-      {"arn:aws:states:::dynamodb:putItem", "dynamodb", "putItem",
-       TaskPattern::kRequestResponse, "putItem"},
+      {"arn:aws:states:::ecs:runTask.sync", "ecs", "runTask", TaskPattern::kSync, "runTask.sync"},
+      {"arn:aws:states:::dynamodb:putItem", "dynamodb", "putItem", TaskPattern::kRequestResponse,
+       "putItem"},
       {"arn:aws:states:::aws-sdk:s3:listBuckets", "aws-sdk:s3", "listBuckets",
        TaskPattern::kRequestResponse, "listBuckets"},
-      {"arn:aws:states:::http:invoke", "http", "invoke", TaskPattern::kRequestResponse,
-       "invoke"},
+      {"arn:aws:states:::http:invoke", "http", "invoke", TaskPattern::kRequestResponse, "invoke"},
   };
   for (const Case& c : cases) {
     const Resource r = ParseResource(c.arn);
@@ -67,11 +65,11 @@ TEST(ResourceTest, ServiceIntegrationsAndPatterns) {
 }
 
 TEST(ResourceTest, AnythingElseIsUnknownAndNeverFails) {
-  for (const char* arn : {"", "arn", "not an arn", "arn:aws:states", "arn:aws:states:::",
-                          "arn:aws:states:::lambda", "arn:aws:sns:us-east-1:1:topic",
-                          "arn:aws:states:us-east-1:123456789012:stateMachine:M",
-                          "arn:aws:lambda:us-east-1:123456789012:layer:x",
-                          "urn:aws:states:::lambda:invoke", ":::::::"}) {
+  for (const char* arn :
+       {"", "arn", "not an arn", "arn:aws:states", "arn:aws:states:::", "arn:aws:states:::lambda",
+        "arn:aws:sns:us-east-1:1:topic", "arn:aws:states:us-east-1:123456789012:stateMachine:M",
+        "arn:aws:lambda:us-east-1:123456789012:layer:x", "urn:aws:states:::lambda:invoke",
+        ":::::::"}) {
     const Resource r = ParseResource(arn);
     EXPECT_EQ(r.kind, ResourceKind::kUnknown) << arn;
     EXPECT_EQ(r.arn, arn);
