@@ -275,57 +275,11 @@ Value Evaluator::EvaluateStep(const Node* expr, const Value& input, Frame* env, 
   Value out = Value::NewSequence();
   ArrayData* oa = out.MutableArray();
   const std::size_t n = input.ArraySize();
-  Value single;
+  // The first result is held back: when it is the only one, it may be returned as it is
+  // instead of being flattened into a new sequence.
+  Value first;
   std::size_t defined = 0;
-  const bool plain_name = expr->type == NodeType::kName && expr->op == Op::kNone &&
-                          !expr->has_predicate && !expr->has_stages && expr->group == nullptr &&
-                          !expr->keep_array;
-  if (plain_name) oa->items.reserve(n);
-  if (plain_name && input.IsJsonArray()) {
-    // Member lookup straight over the caller's JSON array: the common `items.price` shape.
-    for (const json::Value& el : *input.JsonArray()) {
-      Value res;
-      if (el.is_object()) {
-        const json::Value* m = FindMember(el.get_object(), expr->value);
-        if (m == nullptr) continue;
-        res = Value::FromJson(*m);
-      } else if (el.is_array()) {
-        res = LookupField(Value::FromJson(el), expr->value);
-        if (res.IsSequence()) {
-          ArrayData* a = res.MutableArray();
-          if (a->items.empty()) continue;
-          if (a->items.size() == 1 && !a->keep_singleton) {
-            Value first = a->items[0];
-            res = std::move(first);
-          }
-        }
-      } else {
-        continue;
-      }
-      if (++defined == 1) single = res;
-      if (!res.IsArray()) {
-        oa->items.push_back(std::move(res));
-      } else {
-        for (std::size_t k = 0, m = res.ArraySize(); k < m; ++k) oa->items.push_back(res.At(k));
-      }
-    }
-  } else for (std::size_t ii = 0; ii < n; ++ii) {
-    // A plain name needs none of Evaluate's bookkeeping: look the member up directly.
-    Value res = plain_name ? LookupField(input.At(ii), expr->value) : Evaluate(expr, input.At(ii), env);
-    if (plain_name && res.IsSequence()) {
-      ArrayData* a = res.MutableArray();
-      if (a->items.empty()) {
-        res = Value();
-      } else if (a->items.size() == 1 && !a->keep_singleton) {
-        Value first = a->items[0];
-        res = std::move(first);
-      }
-    }
-    if (expr->has_stages) {
-      for (const Stage& s : expr->stages) res = EvaluateFilter(s.expr, res, env);
-    }
-    if (res.IsUndefined()) continue;
-    if (++defined == 1) single = res;
+  auto flatten = [oa](Value res) {
     if (!res.IsArray() || (!res.IsJsonArray() && res.IsCons())) {
       oa->items.push_back(std::move(res));
     } else if (res.IsJsonArray()) {
@@ -334,12 +288,66 @@ Value Evaluator::EvaluateStep(const Node* expr, const Value& input, Frame* env, 
     } else {
       for (const Value& v : res.MutableArray()->items) oa->items.push_back(v);
     }
+  };
+  auto add = [&](Value res) {
+    if (++defined == 1) {
+      first = std::move(res);
+      return;
+    }
+    if (defined == 2) flatten(first);
+    flatten(std::move(res));
+  };
+  const bool plain_name = expr->type == NodeType::kName && expr->op == Op::kNone &&
+                          !expr->has_predicate && !expr->has_stages && expr->group == nullptr &&
+                          !expr->keep_array;
+  if (plain_name && n > 1) oa->ReserveLarge(n);
+  if (plain_name && input.IsJsonArray()) {
+    // Member lookup straight over the caller's JSON array: the common `items.price` shape.
+    for (const json::Value& el : *input.JsonArray()) {
+      if (el.is_object()) {
+        const json::Value* m = FindMember(el.get_object(), expr->value);
+        if (m != nullptr) add(Value::FromJson(*m));
+      } else if (el.is_array()) {
+        Value res = LookupField(Value::FromJson(el), expr->value);
+        if (res.IsSequence()) {
+          ArrayData* a = res.MutableArray();
+          if (a->items.empty()) continue;
+          if (a->items.size() == 1 && !a->keep_singleton) {
+            Value one = a->items[0];
+            res = std::move(one);
+          }
+        }
+        add(std::move(res));
+      }
+    }
+  } else {
+    for (std::size_t ii = 0; ii < n; ++ii) {
+      // A plain name needs none of Evaluate's bookkeeping: look the member up directly.
+      Value res = plain_name ? LookupField(input.At(ii), expr->value)
+                             : Evaluate(expr, input.At(ii), env);
+      if (plain_name && res.IsSequence()) {
+        ArrayData* a = res.MutableArray();
+        if (a->items.empty()) {
+          res = Value();
+        } else if (a->items.size() == 1 && !a->keep_singleton) {
+          Value one = a->items[0];
+          res = std::move(one);
+        }
+      }
+      if (expr->has_stages) {
+        for (const Stage& s : expr->stages) res = EvaluateFilter(s.expr, res, env);
+      }
+      if (res.IsDefined()) add(std::move(res));
+    }
   }
-  if (last_step && defined == 1 && single.IsArray() && !single.IsSequence()) return single;
-  // Before the last step only iteration matters: one array stands for its own flattening.
-  if (!last_step && defined == 1 && single.IsArray() && single.ArraySize() > 0 &&
-      (single.IsJsonArray() || !single.IsCons())) {
-    return single;
+  if (defined == 1) {
+    if (last_step && first.IsArray() && !first.IsSequence()) return first;
+    // Before the last step only iteration matters: one array stands for its own flattening.
+    if (!last_step && first.IsArray() && first.ArraySize() > 0 &&
+        (first.IsJsonArray() || !first.IsCons())) {
+      return first;
+    }
+    flatten(std::move(first));
   }
   return out;
 }

@@ -10,6 +10,39 @@
 
 namespace stepway::jsonata {
 
+namespace {
+
+constexpr std::size_t kLargeArray = 2048;
+
+std::vector<Value>& SpareBuffer() {
+  static thread_local std::vector<Value> spare;
+  return spare;
+}
+
+}  // namespace
+
+ArrayData::~ArrayData() {
+  if (items.capacity() >= kLargeArray) {
+    std::vector<Value>& spare = SpareBuffer();
+    if (spare.capacity() < items.capacity()) {
+      items.clear();
+      spare.swap(items);
+    }
+  }
+}
+
+void ArrayData::ReserveLarge(std::size_t n) {
+  if (n >= kLargeArray && items.empty()) {
+    std::vector<Value>& spare = SpareBuffer();
+    if (spare.capacity() >= n) {
+      spare.clear();
+      items.swap(spare);
+      return;
+    }
+  }
+  items.reserve(n);
+}
+
 const Value* ObjectData::Find(std::string_view key) const {
   if (!index.empty()) {
     auto it = index.find(key);

@@ -197,6 +197,12 @@ struct StringData : HeapObject {
 };
 
 struct ArrayData : HeapObject {
+  ~ArrayData() override;
+  // Reserves room for n items, reusing this thread's spare buffer for large arrays: big
+  // sequences are built and dropped on every evaluation, and a fresh block each time costs
+  // page faults.
+  void ReserveLarge(std::size_t n);
+
   std::vector<Value> items;
   bool sequence = false;
   bool keep_singleton = false;
