@@ -1,0 +1,280 @@
+// MemoryStore: every table a std::map under one mutex. Commit applies the batch and calls
+// `done` before returning. Used by tests and for EXPRESS executions, which AWS never persists.
+#include <algorithm>
+#include <set>
+#include <utility>
+
+#include "store/execution_cursor.h"
+#include "store/mutex.h"
+#include "store/store.h"
+
+namespace stepway::store {
+namespace {
+
+// Newest first: the order ListExecutions returns.
+struct NewestFirst {
+  bool operator()(const ExecutionPosition& a, const ExecutionPosition& b) const {
+    if (a.start_millis != b.start_millis) return a.start_millis > b.start_millis;
+    return a.seq > b.seq;
+  }
+};
+
+struct StoredExecution {
+  ExecutionRecord record;
+  std::int64_t seq = 0;
+  std::map<std::int64_t, std::string> history;  // event id -> json
+  std::map<std::int64_t, ExecutionInput> inputs;  // sequence -> input
+};
+
+class MemoryStore final : public Store {
+ public:
+  Status PutStateMachine(const StateMachineRecord& record) override {
+    MutexLock lock(mu_);
+    state_machines_[record.arn] = record;
+    return {};
+  }
+  Result<StateMachineRecord> GetStateMachine(std::string_view arn) override {
+    MutexLock lock(mu_);
+    const auto it = state_machines_.find(arn);
+    if (it == state_machines_.end()) return Fail(ErrorCode::kNotFound, "no such state machine");
+    return it->second;
+  }
+  std::vector<StateMachineRecord> ListStateMachines() override {
+    std::vector<StateMachineRecord> out;
+    {
+      MutexLock lock(mu_);
+      for (const auto& [arn, record] : state_machines_) out.push_back(record);
+    }
+    std::stable_sort(out.begin(), out.end(),
+                     [](const auto& a, const auto& b) { return a.name < b.name; });
+    return out;
+  }
+  Status DeleteStateMachine(std::string_view arn) override {
+    MutexLock lock(mu_);
+    if (const auto it = state_machines_.find(arn); it != state_machines_.end()) {
+      state_machines_.erase(it);
+    }
+    EraseTags(arn);
+    return {};
+  }
+
+  Status PutActivity(const ActivityRecord& record) override {
+    MutexLock lock(mu_);
+    activities_[record.arn] = record;
+    return {};
+  }
+  Result<ActivityRecord> GetActivity(std::string_view arn) override {
+    MutexLock lock(mu_);
+    const auto it = activities_.find(arn);
+    if (it == activities_.end()) return Fail(ErrorCode::kNotFound, "no such activity");
+    return it->second;
+  }
+  std::vector<ActivityRecord> ListActivities() override {
+    std::vector<ActivityRecord> out;
+    {
+      MutexLock lock(mu_);
+      for (const auto& [arn, record] : activities_) out.push_back(record);
+    }
+    std::stable_sort(out.begin(), out.end(),
+                     [](const auto& a, const auto& b) { return a.name < b.name; });
+    return out;
+  }
+  Status DeleteActivity(std::string_view arn) override {
+    MutexLock lock(mu_);
+    if (const auto it = activities_.find(arn); it != activities_.end()) activities_.erase(it);
+    EraseTags(arn);
+    return {};
+  }
+
+  Status TagResource(std::string_view arn, const Tags& tags) override {
+    MutexLock lock(mu_);
+    auto& existing = tags_[std::string(arn)];
+    for (const auto& [key, value] : tags) existing[key] = value;
+    return {};
+  }
+  Status UntagResource(std::string_view arn, const std::vector<std::string>& keys) override {
+    MutexLock lock(mu_);
+    const auto it = tags_.find(arn);
+    if (it == tags_.end()) return {};
+    for (const auto& key : keys) it->second.erase(key);
+    if (it->second.empty()) tags_.erase(it);
+    return {};
+  }
+  Tags ListTags(std::string_view arn) override {
+    MutexLock lock(mu_);
+    const auto it = tags_.find(arn);
+    return it == tags_.end() ? Tags{} : it->second;
+  }
+
+  void Commit(WriteBatch batch, std::function<void(Status)> done) override {
+    Status status;
+    {
+      MutexLock lock(mu_);
+      status = Apply(std::move(batch));
+      ++stats_.batches;
+      if (status) ++stats_.transactions;
+    }
+    done(std::move(status));
+  }
+
+  Result<ExecutionRecord> GetExecution(std::string_view arn) override {
+    MutexLock lock(mu_);
+    const auto it = executions_.find(arn);
+    if (it == executions_.end()) return Fail(ErrorCode::kNotFound, "no such execution");
+    return it->second.record;
+  }
+
+  ExecutionPage ListExecutions(const ExecutionFilter& filter) override {
+    ExecutionPage page;
+    MutexLock lock(mu_);
+    auto it = order_.begin();
+    if (!filter.after.empty()) {
+      const auto after = DecodeExecutionCursor(filter.after);
+      if (!after) return page;
+      it = order_.upper_bound(*after);
+    }
+    ExecutionPosition last;
+    for (; it != order_.end(); ++it) {
+      const ExecutionRecord& record = executions_.find(it->second)->second.record;
+      if (!filter.state_machine_arn.empty() &&
+          record.state_machine_arn != filter.state_machine_arn) {
+        continue;
+      }
+      if (filter.status && record.status != *filter.status) continue;
+      if (filter.limit != 0 && page.executions.size() == filter.limit) {
+        page.next = EncodeExecutionCursor(last);
+        return page;
+      }
+      page.executions.push_back(record);
+      last = it->first;
+    }
+    return page;
+  }
+
+  std::vector<ExecutionRecord> ListRunningExecutions() override {
+    MutexLock lock(mu_);
+    std::vector<const StoredExecution*> running;
+    for (const auto& [arn, stored] : executions_) {
+      if (stored.record.status == "RUNNING") running.push_back(&stored);
+    }
+    std::sort(running.begin(), running.end(),
+              [](const auto* a, const auto* b) { return a->seq < b->seq; });
+    std::vector<ExecutionRecord> out;
+    out.reserve(running.size());
+    for (const auto* stored : running) out.push_back(stored->record);
+    return out;
+  }
+
+  std::vector<HistoryRecord> GetHistory(std::string_view execution_arn, std::int64_t first_id,
+                                        std::size_t limit, bool reverse) override {
+    std::vector<HistoryRecord> out;
+    MutexLock lock(mu_);
+    const auto it = executions_.find(execution_arn);
+    if (it == executions_.end()) return out;
+    const auto& history = it->second.history;
+    const auto full = [&] { return limit != 0 && out.size() >= limit; };
+    if (reverse) {
+      for (auto e = std::make_reverse_iterator(history.upper_bound(first_id));
+           e != history.rend() && !full(); ++e) {
+        out.push_back({e->first, e->second});
+      }
+    } else {
+      for (auto e = history.lower_bound(first_id); e != history.end() && !full(); ++e) {
+        out.push_back({e->first, e->second});
+      }
+    }
+    return out;
+  }
+
+  std::int64_t CountHistory(std::string_view execution_arn) override {
+    MutexLock lock(mu_);
+    const auto it = executions_.find(execution_arn);
+    return it == executions_.end() ? 0 : static_cast<std::int64_t>(it->second.history.size());
+  }
+
+  std::vector<ExecutionInput> GetInputs(std::string_view execution_arn) override {
+    std::vector<ExecutionInput> out;
+    MutexLock lock(mu_);
+    const auto it = executions_.find(execution_arn);
+    if (it == executions_.end()) return out;
+    for (const auto& [sequence, input] : it->second.inputs) out.push_back(input);
+    return out;
+  }
+
+  CommitStats GetCommitStats() override {
+    MutexLock lock(mu_);
+    return stats_;
+  }
+
+ private:
+  // Checks the whole batch, then applies it: nothing is changed when it fails.
+  Status Apply(WriteBatch batch) REQUIRES(mu_) {
+    // Ids a batch appends, per execution, to catch duplicates within the batch itself.
+    std::map<std::string, std::pair<std::set<std::int64_t>, std::set<std::int64_t>>, std::less<>>
+        added;
+    for (const auto& append : batch.appends) {
+      const auto existing = executions_.find(append.execution_arn);
+      const bool in_batch =
+          std::any_of(batch.executions.begin(), batch.executions.end(),
+                      [&](const auto& e) { return e.arn == append.execution_arn; });
+      if (existing == executions_.end() && !in_batch) {
+        return Fail(ErrorCode::kNotFound, "append to unknown execution " + append.execution_arn);
+      }
+      auto& [event_ids, sequences] = added[append.execution_arn];
+      for (const auto& event : append.events) {
+        const bool stored = existing != executions_.end() &&
+                            existing->second.history.contains(event.id);
+        if (stored || !event_ids.insert(event.id).second) {
+          return Fail(ErrorCode::kAlreadyExists, "duplicate history event " +
+                                                     std::to_string(event.id) + " of " +
+                                                     append.execution_arn);
+        }
+      }
+      for (const auto& input : append.inputs) {
+        const bool stored = existing != executions_.end() &&
+                            existing->second.inputs.contains(input.sequence);
+        if (stored || !sequences.insert(input.sequence).second) {
+          return Fail(ErrorCode::kAlreadyExists, "duplicate input " +
+                                                     std::to_string(input.sequence) + " of " +
+                                                     append.execution_arn);
+        }
+      }
+    }
+    for (auto& record : batch.executions) {
+      auto it = executions_.find(record.arn);
+      if (it == executions_.end()) {
+        it = executions_.emplace(record.arn, StoredExecution{}).first;
+        it->second.seq = ++next_seq_;
+      } else {
+        order_.erase({it->second.record.start_millis, it->second.seq});
+      }
+      order_.emplace(ExecutionPosition{record.start_millis, it->second.seq}, record.arn);
+      it->second.record = std::move(record);
+    }
+    for (auto& append : batch.appends) {
+      StoredExecution& stored = executions_.find(append.execution_arn)->second;
+      for (auto& event : append.events) stored.history.emplace(event.id, std::move(event.json));
+      for (auto& input : append.inputs) stored.inputs.emplace(input.sequence, std::move(input));
+    }
+    return {};
+  }
+
+  void EraseTags(std::string_view arn) REQUIRES(mu_) {
+    if (const auto it = tags_.find(arn); it != tags_.end()) tags_.erase(it);
+  }
+
+  Mutex mu_;
+  std::map<std::string, StateMachineRecord, std::less<>> state_machines_ GUARDED_BY(mu_);
+  std::map<std::string, ActivityRecord, std::less<>> activities_ GUARDED_BY(mu_);
+  std::map<std::string, Tags, std::less<>> tags_ GUARDED_BY(mu_);
+  std::map<std::string, StoredExecution, std::less<>> executions_ GUARDED_BY(mu_);
+  std::map<ExecutionPosition, std::string, NewestFirst> order_ GUARDED_BY(mu_);
+  std::int64_t next_seq_ GUARDED_BY(mu_) = 0;
+  CommitStats stats_ GUARDED_BY(mu_);
+};
+
+}  // namespace
+
+std::unique_ptr<Store> NewMemoryStore() { return std::make_unique<MemoryStore>(); }
+
+}  // namespace stepway::store

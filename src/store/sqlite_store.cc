@@ -1,0 +1,858 @@
+// SqliteStore: the default durable store. One SQLite file in WAL mode with synchronous=FULL.
+//
+// Threads and ownership:
+// - One writer thread owns the write connection and every write statement. Commit() and the
+//   synchronous writes enqueue work; the writer takes everything queued (up to
+//   kMaxGroupBatches), runs it in one BEGIN IMMEDIATE ... COMMIT transaction (one WAL fsync),
+//   then reports each outcome. That is group commit: under load, many callers share an fsync.
+//   Each item runs inside its own SAVEPOINT, so one failing item leaves the others intact.
+// - Reads use a small pool of read connections (WAL lets readers run beside the writer); a
+//   connection and its statements belong to one reading thread while checked out.
+// - The destructor stops intake, lets the writer drain what was queued, and joins it.
+#include <sqlite3.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <future>
+#include <limits>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "base/check.h"
+#include "store/execution_cursor.h"
+#include "store/mutex.h"
+#include "store/sqlite_db.h"
+#include "store/store.h"
+
+namespace stepway::store {
+namespace {
+
+// The schema's version, in PRAGMA user_version. A file of a newer version is refused; an older
+// one would be migrated here, step by step.
+constexpr std::int64_t kSchemaVersion = 1;
+// PRAGMA application_id of a Stepway database ("STPW"), so that another program's SQLite file
+// is refused rather than written into.
+constexpr std::int64_t kApplicationId = 0x53545057;
+// Most work items one transaction carries. Bounds a transaction's size and the latency of the
+// first caller in a large group.
+constexpr std::size_t kMaxGroupBatches = 512;
+// Most read connections open at once; more concurrent readers wait for one to be returned.
+constexpr std::size_t kMaxReaders = 4;
+constexpr std::int64_t kNoLimit = -1;  // SQLite's LIMIT for "all"
+
+constexpr std::string_view kSchema = R"sql(
+CREATE TABLE state_machines (
+  arn TEXT PRIMARY KEY NOT NULL,
+  name TEXT NOT NULL,
+  definition TEXT NOT NULL,
+  role_arn TEXT NOT NULL,
+  type TEXT NOT NULL,
+  description TEXT NOT NULL,
+  logging_configuration TEXT NOT NULL,
+  tracing_configuration TEXT NOT NULL,
+  revision_id TEXT NOT NULL,
+  creation_millis INTEGER NOT NULL,
+  update_millis INTEGER NOT NULL
+);
+CREATE INDEX state_machines_by_name ON state_machines (name, arn);
+CREATE TABLE activities (
+  arn TEXT PRIMARY KEY NOT NULL,
+  name TEXT NOT NULL,
+  creation_millis INTEGER NOT NULL
+);
+CREATE INDEX activities_by_name ON activities (name, arn);
+CREATE TABLE tags (
+  arn TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (arn, key)
+) WITHOUT ROWID;
+-- seq is the order in which executions were first written; it ties start_millis in listings
+-- and keys the append-only tables, so that their rows carry an integer, not the arn.
+CREATE TABLE executions (
+  seq INTEGER PRIMARY KEY,
+  arn TEXT NOT NULL UNIQUE,
+  state_machine_arn TEXT NOT NULL,
+  name TEXT NOT NULL,
+  status TEXT NOT NULL,
+  input TEXT NOT NULL,
+  output TEXT,
+  error TEXT,
+  cause TEXT,
+  start_millis INTEGER NOT NULL,
+  stop_millis INTEGER,
+  definition TEXT NOT NULL,
+  role_arn TEXT NOT NULL,
+  type TEXT NOT NULL,
+  seed INTEGER NOT NULL,
+  redrive_count INTEGER NOT NULL
+);
+CREATE INDEX executions_by_machine ON executions (state_machine_arn, start_millis, seq);
+CREATE INDEX executions_by_machine_status
+  ON executions (state_machine_arn, status, start_millis, seq);
+CREATE INDEX executions_by_status ON executions (status, start_millis, seq);
+CREATE TABLE execution_inputs (
+  execution_seq INTEGER NOT NULL,
+  sequence INTEGER NOT NULL,
+  kind INTEGER NOT NULL,
+  at_millis INTEGER NOT NULL,
+  id INTEGER NOT NULL,
+  a TEXT NOT NULL,
+  b TEXT NOT NULL,
+  PRIMARY KEY (execution_seq, sequence)
+);
+CREATE TABLE history (
+  execution_seq INTEGER NOT NULL,
+  id INTEGER NOT NULL,
+  json TEXT NOT NULL,
+  PRIMARY KEY (execution_seq, id)
+);
+)sql";
+
+constexpr char kExecutionColumns[] =
+    "arn, state_machine_arn, name, status, input, output, error, cause, start_millis, "
+    "stop_millis, definition, role_arn, type, seed, redrive_count, seq";
+
+// Reads a row selected with kExecutionColumns; returns the row's seq through `seq`.
+ExecutionRecord ReadExecution(const SqliteStatement& s, std::int64_t* seq = nullptr) {
+  ExecutionRecord r;
+  r.arn = s.Text(0);
+  r.state_machine_arn = s.Text(1);
+  r.name = s.Text(2);
+  r.status = s.Text(3);
+  r.input = s.Text(4);
+  r.output = s.OptionalText(5);
+  r.error = s.OptionalText(6);
+  r.cause = s.OptionalText(7);
+  r.start_millis = s.Int(8);
+  r.stop_millis = s.OptionalInt(9);
+  r.definition = s.Text(10);
+  r.role_arn = s.Text(11);
+  r.type = s.Text(12);
+  r.seed = static_cast<std::uint64_t>(s.Int(13));  // stored as its two's-complement int64
+  r.redrive_count = s.Int(14);
+  if (seq != nullptr) *seq = s.Int(15);
+  return r;
+}
+
+StateMachineRecord ReadStateMachine(const SqliteStatement& s) {
+  StateMachineRecord r;
+  r.arn = s.Text(0);
+  r.name = s.Text(1);
+  r.definition = s.Text(2);
+  r.role_arn = s.Text(3);
+  r.type = s.Text(4);
+  r.description = s.Text(5);
+  r.logging_configuration = s.Text(6);
+  r.tracing_configuration = s.Text(7);
+  r.revision_id = s.Text(8);
+  r.creation_millis = s.Int(9);
+  r.update_millis = s.Int(10);
+  return r;
+}
+
+constexpr char kStateMachineColumns[] =
+    "arn, name, definition, role_arn, type, description, logging_configuration, "
+    "tracing_configuration, revision_id, creation_millis, update_millis";
+
+// Prepares `sql` into `*out`, keeping the first error in `*status`.
+void PrepareInto(const SqliteDb& db, std::string_view sql, SqliteStatement* out,
+                 Status* status) {
+  if (!*status) return;
+  auto stmt = SqliteStatement::Prepare(db, sql);
+  if (!stmt) {
+    *status = tl::unexpected(stmt.error());
+    return;
+  }
+  *out = std::move(*stmt);
+}
+
+std::string Sql(std::initializer_list<std::string_view> parts) {
+  std::string sql;
+  for (const auto part : parts) sql += part;
+  return sql;
+}
+
+// The write connection and its statements. Touched only by the writer thread (and by Open,
+// before that thread starts).
+struct Writer {
+  explicit Writer(SqliteDb d) : db(std::move(d)) {}
+
+  Status Prepare() {
+    Status s;
+    PrepareInto(db, "BEGIN IMMEDIATE", &begin, &s);
+    PrepareInto(db, "COMMIT", &commit, &s);
+    PrepareInto(db, "ROLLBACK", &rollback, &s);
+    PrepareInto(db, "SAVEPOINT item", &savepoint, &s);
+    PrepareInto(db, "RELEASE item", &release, &s);
+    PrepareInto(db, "ROLLBACK TO item", &rollback_to, &s);
+    PrepareInto(db,
+                "INSERT INTO executions (arn, state_machine_arn, name, status, input, output, "
+                "error, cause, start_millis, stop_millis, definition, role_arn, type, seed, "
+                "redrive_count) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+                "?14, ?15) ON CONFLICT (arn) DO UPDATE SET state_machine_arn = ?2, name = ?3, "
+                "status = ?4, input = ?5, output = ?6, error = ?7, cause = ?8, "
+                "start_millis = ?9, stop_millis = ?10, definition = ?11, role_arn = ?12, "
+                "type = ?13, seed = ?14, redrive_count = ?15",
+                &upsert_execution, &s);
+    PrepareInto(db, "SELECT seq FROM executions WHERE arn = ?1", &execution_seq, &s);
+    PrepareInto(db, "INSERT INTO history (execution_seq, id, json) VALUES (?1, ?2, ?3)",
+                &insert_event, &s);
+    PrepareInto(db,
+                "INSERT INTO execution_inputs (execution_seq, sequence, kind, at_millis, id, a, "
+                "b) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                &insert_input, &s);
+    PrepareInto(db,
+                Sql({"INSERT OR REPLACE INTO state_machines (", kStateMachineColumns,
+                     ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"}),
+                &put_state_machine, &s);
+    PrepareInto(db, "DELETE FROM state_machines WHERE arn = ?1", &delete_state_machine, &s);
+    PrepareInto(db,
+                "INSERT OR REPLACE INTO activities (arn, name, creation_millis) "
+                "VALUES (?1, ?2, ?3)",
+                &put_activity, &s);
+    PrepareInto(db, "DELETE FROM activities WHERE arn = ?1", &delete_activity, &s);
+    PrepareInto(db, "INSERT OR REPLACE INTO tags (arn, key, value) VALUES (?1, ?2, ?3)",
+                &put_tag, &s);
+    PrepareInto(db, "DELETE FROM tags WHERE arn = ?1 AND key = ?2", &delete_tag, &s);
+    PrepareInto(db, "DELETE FROM tags WHERE arn = ?1", &delete_tags, &s);
+    return s;
+  }
+
+  Status Exec(SqliteStatement& stmt) {
+    SqliteStatement::Use use(stmt);
+    return stmt.Run();
+  }
+
+  Status ApplyBatch(const WriteBatch& batch) {
+    for (const ExecutionRecord& r : batch.executions) {
+      SqliteStatement& s = upsert_execution;
+      SqliteStatement::Use use(s);
+      s.Bind(1, r.arn);
+      s.Bind(2, r.state_machine_arn);
+      s.Bind(3, r.name);
+      s.Bind(4, r.status);
+      s.Bind(5, r.input);
+      s.Bind(6, r.output);
+      s.Bind(7, r.error);
+      s.Bind(8, r.cause);
+      s.Bind(9, r.start_millis);
+      s.Bind(10, r.stop_millis);
+      s.Bind(11, r.definition);
+      s.Bind(12, r.role_arn);
+      s.Bind(13, r.type);
+      s.Bind(14, static_cast<std::int64_t>(r.seed));
+      s.Bind(15, r.redrive_count);
+      if (auto ok = s.Run(); !ok) return ok;
+    }
+    for (const WriteBatch::Appended& append : batch.appends) {
+      std::int64_t seq = 0;
+      {
+        SqliteStatement::Use use(execution_seq);
+        execution_seq.Bind(1, append.execution_arn);
+        const auto row = execution_seq.Step();
+        if (!row) return tl::unexpected(row.error());
+        if (!*row) {
+          return Fail(ErrorCode::kNotFound, "append to unknown execution " + append.execution_arn);
+        }
+        seq = execution_seq.Int(0);
+      }
+      for (const HistoryRecord& event : append.events) {
+        SqliteStatement::Use use(insert_event);
+        insert_event.Bind(1, seq);
+        insert_event.Bind(2, event.id);
+        insert_event.Bind(3, event.json);
+        if (auto ok = insert_event.Run(); !ok) {
+          return Fail(ok.error().code, "history event " + std::to_string(event.id) + " of " +
+                                           append.execution_arn + ": " + ok.error().message);
+        }
+      }
+      for (const ExecutionInput& input : append.inputs) {
+        SqliteStatement::Use use(insert_input);
+        insert_input.Bind(1, seq);
+        insert_input.Bind(2, input.sequence);
+        insert_input.Bind(3, static_cast<std::int64_t>(input.kind));
+        insert_input.Bind(4, input.at_millis);
+        insert_input.Bind(5, input.id);
+        insert_input.Bind(6, input.a);
+        insert_input.Bind(7, input.b);
+        if (auto ok = insert_input.Run(); !ok) {
+          return Fail(ok.error().code, "input " + std::to_string(input.sequence) + " of " +
+                                           append.execution_arn + ": " + ok.error().message);
+        }
+      }
+    }
+    return {};
+  }
+
+  SqliteDb db;
+  SqliteStatement begin, commit, rollback, savepoint, release, rollback_to;
+  SqliteStatement upsert_execution, execution_seq, insert_event, insert_input;
+  SqliteStatement put_state_machine, delete_state_machine, put_activity, delete_activity;
+  SqliteStatement put_tag, delete_tag, delete_tags;
+};
+
+// A read connection and its statements; checked out of the pool by one thread at a time.
+struct Reader {
+  explicit Reader(SqliteDb d) : db(std::move(d)) {}
+
+  Status Prepare() {
+    Status s = db.Exec("PRAGMA query_only = 1");
+    PrepareInto(db, Sql({"SELECT ", kStateMachineColumns, " FROM state_machines WHERE arn = ?1"}),
+                &get_state_machine, &s);
+    PrepareInto(db,
+                Sql({"SELECT ", kStateMachineColumns,
+                     " FROM state_machines ORDER BY name, arn"}),
+                &list_state_machines, &s);
+    PrepareInto(db, "SELECT arn, name, creation_millis FROM activities WHERE arn = ?1",
+                &get_activity, &s);
+    PrepareInto(db, "SELECT arn, name, creation_millis FROM activities ORDER BY name, arn",
+                &list_activities, &s);
+    PrepareInto(db, "SELECT key, value FROM tags WHERE arn = ?1 ORDER BY key", &list_tags, &s);
+    PrepareInto(db, Sql({"SELECT ", kExecutionColumns, " FROM executions WHERE arn = ?1"}),
+                &get_execution, &s);
+    // ?1 ?2: the position to resume after (start_millis, seq); ?3 limit; ?4 machine; ?5 status.
+    // The first condition bounds the index range; the second resolves ties within one millis.
+    constexpr std::string_view kAfter =
+        " start_millis <= ?1 AND (start_millis < ?1 OR seq < ?2)"
+        " ORDER BY start_millis DESC, seq DESC LIMIT ?3";
+    PrepareInto(db,
+                Sql({"SELECT ", kExecutionColumns,
+                     " FROM executions WHERE state_machine_arn = ?4 AND status = ?5 AND",
+                     kAfter}),
+                &list_by_machine_status, &s);
+    PrepareInto(db,
+                Sql({"SELECT ", kExecutionColumns, " FROM executions WHERE state_machine_arn = ?4 AND",
+                     kAfter}),
+                &list_by_machine, &s);
+    PrepareInto(db,
+                Sql({"SELECT ", kExecutionColumns, " FROM executions WHERE status = ?5 AND",
+                     kAfter}),
+                &list_by_status, &s);
+    PrepareInto(db, Sql({"SELECT ", kExecutionColumns, " FROM executions WHERE", kAfter}),
+                &list_all, &s);
+    PrepareInto(db,
+                Sql({"SELECT ", kExecutionColumns,
+                     " FROM executions WHERE status = 'RUNNING' ORDER BY seq"}),
+                &list_running, &s);
+    constexpr std::string_view kHistoryOf =
+        "SELECT id, json FROM history WHERE execution_seq = "
+        "(SELECT seq FROM executions WHERE arn = ?1)";
+    PrepareInto(db, Sql({kHistoryOf, " AND id >= ?2 ORDER BY id LIMIT ?3"}), &history_forward,
+                &s);
+    PrepareInto(db, Sql({kHistoryOf, " AND id <= ?2 ORDER BY id DESC LIMIT ?3"}),
+                &history_reverse, &s);
+    PrepareInto(db,
+                "SELECT count(*) FROM history WHERE execution_seq = "
+                "(SELECT seq FROM executions WHERE arn = ?1)",
+                &count_history, &s);
+    PrepareInto(db,
+                "SELECT sequence, kind, at_millis, id, a, b FROM execution_inputs "
+                "WHERE execution_seq = (SELECT seq FROM executions WHERE arn = ?1) "
+                "ORDER BY sequence",
+                &inputs, &s);
+    return s;
+  }
+
+  SqliteDb db;
+  SqliteStatement get_state_machine, list_state_machines, get_activity, list_activities;
+  SqliteStatement list_tags, get_execution;
+  SqliteStatement list_by_machine_status, list_by_machine, list_by_status, list_all;
+  SqliteStatement list_running, history_forward, history_reverse, count_history, inputs;
+};
+
+// Opens a read connection with its statements ready.
+Result<std::unique_ptr<Reader>> OpenReader(const std::string& path) {
+  auto db = SqliteDb::Open(path);
+  if (!db) return tl::unexpected(db.error());
+  auto reader = std::make_unique<Reader>(std::move(*db));
+  if (auto ok = reader->Prepare(); !ok) return tl::unexpected(ok.error());
+  return reader;
+}
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(std::string path, std::unique_ptr<Writer> writer, std::unique_ptr<Reader> reader)
+      : path_(std::move(path)), writer_(std::move(writer)) {
+    readers_.push_back(std::move(reader));
+    open_readers_ = 1;
+    writer_thread_ = std::thread([this] { WriterLoop(); });
+  }
+
+  ~SqliteStore() override {
+    {
+      MutexLock lock(queue_mu_);
+      stopping_ = true;
+    }
+    queue_cv_.notify_all();
+    writer_thread_.join();
+  }
+
+  Status PutStateMachine(const StateMachineRecord& r) override {
+    return Write([&r](Writer& w) {
+      SqliteStatement& s = w.put_state_machine;
+      SqliteStatement::Use use(s);
+      s.Bind(1, r.arn);
+      s.Bind(2, r.name);
+      s.Bind(3, r.definition);
+      s.Bind(4, r.role_arn);
+      s.Bind(5, r.type);
+      s.Bind(6, r.description);
+      s.Bind(7, r.logging_configuration);
+      s.Bind(8, r.tracing_configuration);
+      s.Bind(9, r.revision_id);
+      s.Bind(10, r.creation_millis);
+      s.Bind(11, r.update_millis);
+      return s.Run();
+    });
+  }
+
+  Result<StateMachineRecord> GetStateMachine(std::string_view arn) override {
+    auto reader = Checkout();
+    if (!reader) return tl::unexpected(reader.error());
+    SqliteStatement& s = (*reader)->get_state_machine;
+    SqliteStatement::Use use(s);
+    s.Bind(1, arn);
+    const auto row = s.Step();
+    if (!row) return tl::unexpected(row.error());
+    if (!*row) return Fail(ErrorCode::kNotFound, "no such state machine");
+    return ReadStateMachine(s);
+  }
+
+  std::vector<StateMachineRecord> ListStateMachines() override {
+    std::vector<StateMachineRecord> out;
+    auto reader = Checkout();
+    if (!reader) return out;
+    SqliteStatement& s = (*reader)->list_state_machines;
+    SqliteStatement::Use use(s);
+    while (s.Step().value_or(false)) out.push_back(ReadStateMachine(s));
+    return out;
+  }
+
+  Status DeleteStateMachine(std::string_view arn) override {
+    return Write([arn](Writer& w) { return DeleteWithTags(w, w.delete_state_machine, arn); });
+  }
+
+  Status PutActivity(const ActivityRecord& r) override {
+    return Write([&r](Writer& w) {
+      SqliteStatement& s = w.put_activity;
+      SqliteStatement::Use use(s);
+      s.Bind(1, r.arn);
+      s.Bind(2, r.name);
+      s.Bind(3, r.creation_millis);
+      return s.Run();
+    });
+  }
+
+  Result<ActivityRecord> GetActivity(std::string_view arn) override {
+    auto reader = Checkout();
+    if (!reader) return tl::unexpected(reader.error());
+    SqliteStatement& s = (*reader)->get_activity;
+    SqliteStatement::Use use(s);
+    s.Bind(1, arn);
+    const auto row = s.Step();
+    if (!row) return tl::unexpected(row.error());
+    if (!*row) return Fail(ErrorCode::kNotFound, "no such activity");
+    return ActivityRecord{s.Text(0), s.Text(1), s.Int(2)};
+  }
+
+  std::vector<ActivityRecord> ListActivities() override {
+    std::vector<ActivityRecord> out;
+    auto reader = Checkout();
+    if (!reader) return out;
+    SqliteStatement& s = (*reader)->list_activities;
+    SqliteStatement::Use use(s);
+    while (s.Step().value_or(false)) out.push_back({s.Text(0), s.Text(1), s.Int(2)});
+    return out;
+  }
+
+  Status DeleteActivity(std::string_view arn) override {
+    return Write([arn](Writer& w) { return DeleteWithTags(w, w.delete_activity, arn); });
+  }
+
+  Status TagResource(std::string_view arn, const Tags& tags) override {
+    return Write([arn, &tags](Writer& w) -> Status {
+      for (const auto& [key, value] : tags) {
+        SqliteStatement::Use use(w.put_tag);
+        w.put_tag.Bind(1, arn);
+        w.put_tag.Bind(2, key);
+        w.put_tag.Bind(3, value);
+        if (auto ok = w.put_tag.Run(); !ok) return ok;
+      }
+      return {};
+    });
+  }
+
+  Status UntagResource(std::string_view arn, const std::vector<std::string>& keys) override {
+    return Write([arn, &keys](Writer& w) -> Status {
+      for (const auto& key : keys) {
+        SqliteStatement::Use use(w.delete_tag);
+        w.delete_tag.Bind(1, arn);
+        w.delete_tag.Bind(2, key);
+        if (auto ok = w.delete_tag.Run(); !ok) return ok;
+      }
+      return {};
+    });
+  }
+
+  Tags ListTags(std::string_view arn) override {
+    Tags out;
+    auto reader = Checkout();
+    if (!reader) return out;
+    SqliteStatement& s = (*reader)->list_tags;
+    SqliteStatement::Use use(s);
+    s.Bind(1, arn);
+    while (s.Step().value_or(false)) out.emplace(s.Text(0), s.Text(1));
+    return out;
+  }
+
+  void Commit(WriteBatch batch, std::function<void(Status)> done) override {
+    Enqueue(Item{std::move(batch), nullptr, std::move(done)});
+  }
+
+  Result<ExecutionRecord> GetExecution(std::string_view arn) override {
+    auto reader = Checkout();
+    if (!reader) return tl::unexpected(reader.error());
+    SqliteStatement& s = (*reader)->get_execution;
+    SqliteStatement::Use use(s);
+    s.Bind(1, arn);
+    const auto row = s.Step();
+    if (!row) return tl::unexpected(row.error());
+    if (!*row) return Fail(ErrorCode::kNotFound, "no such execution");
+    return ReadExecution(s);
+  }
+
+  ExecutionPage ListExecutions(const ExecutionFilter& filter) override {
+    ExecutionPage page;
+    ExecutionPosition after{std::numeric_limits<std::int64_t>::max(),
+                            std::numeric_limits<std::int64_t>::max()};
+    if (!filter.after.empty()) {
+      const auto decoded = DecodeExecutionCursor(filter.after);
+      if (!decoded) return page;
+      after = *decoded;
+    }
+    auto reader = Checkout();
+    if (!reader) return page;
+    Reader& r = **reader;
+    const bool by_machine = !filter.state_machine_arn.empty();
+    SqliteStatement& s = by_machine ? (filter.status ? r.list_by_machine_status : r.list_by_machine)
+                                    : (filter.status ? r.list_by_status : r.list_all);
+    SqliteStatement::Use use(s);
+    s.Bind(1, after.start_millis);
+    s.Bind(2, after.seq);
+    // One row past the page tells whether there is a next page.
+    s.Bind(3, filter.limit == 0 ? kNoLimit : static_cast<std::int64_t>(filter.limit) + 1);
+    if (by_machine) s.Bind(4, filter.state_machine_arn);
+    if (filter.status) s.Bind(5, *filter.status);
+    ExecutionPosition last;
+    while (s.Step().value_or(false)) {
+      if (filter.limit != 0 && page.executions.size() == filter.limit) {
+        page.next = EncodeExecutionCursor(last);
+        break;
+      }
+      std::int64_t seq = 0;
+      page.executions.push_back(ReadExecution(s, &seq));
+      last = {page.executions.back().start_millis, seq};
+    }
+    return page;
+  }
+
+  std::vector<ExecutionRecord> ListRunningExecutions() override {
+    std::vector<ExecutionRecord> out;
+    auto reader = Checkout();
+    if (!reader) return out;
+    SqliteStatement& s = (*reader)->list_running;
+    SqliteStatement::Use use(s);
+    while (s.Step().value_or(false)) out.push_back(ReadExecution(s));
+    return out;
+  }
+
+  std::vector<HistoryRecord> GetHistory(std::string_view execution_arn, std::int64_t first_id,
+                                        std::size_t limit, bool reverse) override {
+    std::vector<HistoryRecord> out;
+    auto reader = Checkout();
+    if (!reader) return out;
+    SqliteStatement& s = reverse ? (*reader)->history_reverse : (*reader)->history_forward;
+    SqliteStatement::Use use(s);
+    s.Bind(1, execution_arn);
+    s.Bind(2, first_id);
+    s.Bind(3, limit == 0 ? kNoLimit : static_cast<std::int64_t>(limit));
+    while (s.Step().value_or(false)) out.push_back({s.Int(0), s.Text(1)});
+    return out;
+  }
+
+  std::int64_t CountHistory(std::string_view execution_arn) override {
+    auto reader = Checkout();
+    if (!reader) return 0;
+    SqliteStatement& s = (*reader)->count_history;
+    SqliteStatement::Use use(s);
+    s.Bind(1, execution_arn);
+    return s.Step().value_or(false) ? s.Int(0) : 0;
+  }
+
+  std::vector<ExecutionInput> GetInputs(std::string_view execution_arn) override {
+    std::vector<ExecutionInput> out;
+    auto reader = Checkout();
+    if (!reader) return out;
+    SqliteStatement& s = (*reader)->inputs;
+    SqliteStatement::Use use(s);
+    s.Bind(1, execution_arn);
+    while (s.Step().value_or(false)) {
+      ExecutionInput input;
+      input.sequence = s.Int(0);
+      input.kind = static_cast<ExecutionInput::Kind>(s.Int(1));
+      input.at_millis = s.Int(2);
+      input.id = s.Int(3);
+      input.a = s.Text(4);
+      input.b = s.Text(5);
+      out.push_back(std::move(input));
+    }
+    return out;
+  }
+
+  CommitStats GetCommitStats() override {
+    return {batches_.load(std::memory_order_relaxed),
+            transactions_.load(std::memory_order_relaxed)};
+  }
+
+ private:
+  // One unit of the writer's work: a batch, or (when `op` is set) a synchronous write.
+  struct Item {
+    WriteBatch batch;
+    std::function<Status(Writer&)> op;
+    std::function<void(Status)> done;
+  };
+
+  // A read connection checked out of the pool; returned to it on destruction.
+  class ReaderLease {
+   public:
+    ReaderLease(SqliteStore* store, std::unique_ptr<Reader> reader)
+        : store_(store), reader_(std::move(reader)) {}
+    ReaderLease(ReaderLease&&) = default;
+    ~ReaderLease() {
+      if (reader_) store_->Return(std::move(reader_));
+    }
+    Reader* operator->() const { return reader_.get(); }
+    Reader& operator*() const { return *reader_; }
+
+   private:
+    SqliteStore* store_;
+    std::unique_ptr<Reader> reader_;
+  };
+
+  static Status DeleteWithTags(Writer& w, SqliteStatement& remove, std::string_view arn) {
+    {
+      SqliteStatement::Use use(remove);
+      remove.Bind(1, arn);
+      if (auto ok = remove.Run(); !ok) return ok;
+    }
+    SqliteStatement::Use use(w.delete_tags);
+    w.delete_tags.Bind(1, arn);
+    return w.delete_tags.Run();
+  }
+
+  // Runs `op` on the writer thread in a transaction (possibly shared with others' work) and
+  // waits until it is durable. The wait ends: the writer reports every item it took, and
+  // drains the queue before it exits.
+  Status Write(std::function<Status(Writer&)> op) {
+    CHECK(std::this_thread::get_id() != writer_thread_.get_id());  // see Store::Commit
+    std::promise<Status> promise;
+    auto future = promise.get_future();
+    Enqueue(Item{{}, std::move(op), [&promise](Status s) { promise.set_value(std::move(s)); }});
+    return future.get();
+  }
+
+  void Enqueue(Item item) {
+    {
+      MutexLock lock(queue_mu_);
+      if (!stopping_) {
+        queue_.push_back(std::move(item));
+        item.done = nullptr;
+      }
+    }
+    if (item.done) {
+      item.done(Fail(ErrorCode::kUnavailable, "the store is closing"));
+      return;
+    }
+    queue_cv_.notify_one();
+  }
+
+  void WriterLoop() {
+    std::vector<Item> group;
+    while (true) {
+      group.clear();
+      {
+        MutexLock lock(queue_mu_);
+        // No timeout needed: Enqueue and the destructor both notify, and the destructor sets
+        // stopping_ under the lock before notifying.
+        while (queue_.empty() && !stopping_) queue_cv_.wait(queue_mu_);
+        if (queue_.empty()) return;  // stopping, and everything queued is done
+        const std::size_t n = std::min(queue_.size(), kMaxGroupBatches);
+        group.assign(std::make_move_iterator(queue_.begin()),
+                     std::make_move_iterator(queue_.begin() + static_cast<std::ptrdiff_t>(n)));
+        queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+      }
+      RunGroup(group);
+    }
+  }
+
+  // Runs `group` in one transaction and reports each item's outcome.
+  void RunGroup(std::vector<Item>& group) {
+    Writer& w = *writer_;
+    std::vector<Status> results(group.size());
+    Status transaction = w.Exec(w.begin);
+    for (std::size_t i = 0; transaction && i < group.size(); ++i) {
+      if (transaction = w.Exec(w.savepoint); !transaction) break;
+      const Item& item = group[i];
+      results[i] = item.op ? item.op(w) : w.ApplyBatch(item.batch);
+      if (results[i]) {
+        transaction = w.Exec(w.release);
+        continue;
+      }
+      // SQLite rolls the whole transaction back by itself after some errors (disk full, I/O);
+      // then what the earlier items wrote is gone too.
+      if (w.db.autocommit()) {
+        transaction = tl::unexpected(results[i].error());
+        break;
+      }
+      transaction = w.Exec(w.rollback_to);
+      if (transaction) transaction = w.Exec(w.release);
+    }
+    if (transaction) transaction = w.Exec(w.commit);
+    if (!transaction) {
+      if (!w.db.autocommit()) (void)w.Exec(w.rollback);
+      for (auto& result : results) {
+        if (result) result = tl::unexpected(transaction.error());
+      }
+    } else {
+      transactions_.fetch_add(1, std::memory_order_relaxed);
+    }
+    batches_.fetch_add(group.size(), std::memory_order_relaxed);
+    for (std::size_t i = 0; i < group.size(); ++i) group[i].done(std::move(results[i]));
+  }
+
+  // Takes a read connection from the pool, opening one when none is free and fewer than
+  // kMaxReaders are open; otherwise waits for one. A lease lasts one query, so the wait is
+  // bounded by the longest query.
+  Result<ReaderLease> Checkout() {
+    {
+      MutexLock lock(readers_mu_);
+      while (readers_.empty() && open_readers_ >= kMaxReaders) readers_cv_.wait(readers_mu_);
+      if (!readers_.empty()) {
+        auto reader = std::move(readers_.back());
+        readers_.pop_back();
+        return ReaderLease(this, std::move(reader));
+      }
+      ++open_readers_;
+    }
+    auto reader = OpenReader(path_);
+    if (!reader) {
+      {
+        MutexLock lock(readers_mu_);
+        --open_readers_;
+      }
+      readers_cv_.notify_one();
+      return tl::unexpected(reader.error());
+    }
+    return ReaderLease(this, std::move(*reader));
+  }
+
+  void Return(std::unique_ptr<Reader> reader) {
+    {
+      MutexLock lock(readers_mu_);
+      readers_.push_back(std::move(reader));
+    }
+    readers_cv_.notify_one();
+  }
+
+  const std::string path_;
+  const std::unique_ptr<Writer> writer_;  // only the writer thread touches it once started
+
+  Mutex queue_mu_;
+  std::condition_variable_any queue_cv_;
+  std::vector<Item> queue_ GUARDED_BY(queue_mu_);
+  bool stopping_ GUARDED_BY(queue_mu_) = false;
+
+  Mutex readers_mu_;
+  std::condition_variable_any readers_cv_;
+  std::vector<std::unique_ptr<Reader>> readers_ GUARDED_BY(readers_mu_);
+  std::size_t open_readers_ GUARDED_BY(readers_mu_) = 0;
+
+  std::atomic<std::uint64_t> batches_{0};
+  std::atomic<std::uint64_t> transactions_{0};
+
+  std::thread writer_thread_;  // last: started once everything above is ready
+};
+
+// Creates the schema in a new file, or checks an existing one's identity and version.
+Status PrepareSchema(SqliteDb& db) {
+  if (auto ok = db.Exec("BEGIN IMMEDIATE"); !ok) return ok;
+  const auto finish = [&db](Status status) -> Status {
+    if (!status) {
+      (void)db.Exec("ROLLBACK");
+      return status;
+    }
+    return db.Exec("COMMIT");
+  };
+  const auto version = db.QueryInt("PRAGMA user_version");
+  if (!version) return finish(tl::unexpected(version.error()));
+  const auto application = db.QueryInt("PRAGMA application_id");
+  if (!application) return finish(tl::unexpected(application.error()));
+  if (*version == 0) {
+    const auto tables = db.QueryInt("SELECT count(*) FROM sqlite_schema");
+    if (!tables) return finish(tl::unexpected(tables.error()));
+    if (*tables != 0 || *application != 0) {
+      return finish(Fail(ErrorCode::kUnavailable, "not a Stepway database"));
+    }
+    Status created = db.Exec(kSchema);
+    if (created) {
+      created = db.Exec("PRAGMA application_id = " + std::to_string(kApplicationId) +
+                        "; PRAGMA user_version = " + std::to_string(kSchemaVersion));
+    }
+    return finish(std::move(created));
+  }
+  if (*application != kApplicationId) {
+    return finish(Fail(ErrorCode::kUnavailable, "not a Stepway database"));
+  }
+  if (*version > kSchemaVersion) {
+    return finish(Fail(ErrorCode::kUnavailable,
+                       "the database's schema version " + std::to_string(*version) +
+                           " is newer than this program's " + std::to_string(kSchemaVersion)));
+  }
+  return finish({});
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
+  if (sqlite3_threadsafe() == 0) {
+    return Fail(ErrorCode::kUnavailable, "SQLite was built without thread support");
+  }
+  const auto unavailable = [&path](const Error& e) {
+    return Fail(ErrorCode::kUnavailable, path + ": " + e.message);
+  };
+  auto db = SqliteDb::Open(path);
+  if (!db) return unavailable(db.error());
+  // WAL: readers run beside the writer. synchronous=FULL: COMMIT fsyncs the WAL, so a
+  // committed batch survives power loss, not only a crash of the process.
+  for (const char* pragma : {"PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL"}) {
+    if (auto ok = db->Exec(pragma); !ok) return unavailable(ok.error());
+  }
+  {
+    auto mode = SqliteStatement::Prepare(*db, "PRAGMA journal_mode");
+    if (!mode) return unavailable(mode.error());
+    const auto row = mode->Step();
+    if (!row || !*row || mode->Text(0) != "wal") {
+      return Fail(ErrorCode::kUnavailable, path + ": cannot use WAL mode");
+    }
+  }
+  if (auto ok = PrepareSchema(*db); !ok) return unavailable(ok.error());
+  auto writer = std::make_unique<Writer>(std::move(*db));
+  if (auto ok = writer->Prepare(); !ok) return unavailable(ok.error());
+  auto reader = OpenReader(path);
+  if (!reader) return unavailable(reader.error());
+  return std::make_unique<SqliteStore>(path, std::move(writer), std::move(*reader));
+}
+
+}  // namespace stepway::store
