@@ -90,6 +90,10 @@ def translate_pattern(pattern):
                 continue
             out.append(pattern[i:i + 2])
             i += 2
+            # Java reads "[\w- ]" as \w, '-', ' '; PCRE2 rejects a range from a class escape.
+            if depth and n in "wdsWDS" and pattern[i:i + 1] == "-" and pattern[i + 1:i + 2] != "]":
+                out.append("\\-")
+                i += 1
             continue
         if c == "[":
             depth += 1
