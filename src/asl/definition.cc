@@ -158,6 +158,7 @@ class Parser {
 
   std::unique_ptr<Definition> Parse(const json::Value& root) {
     auto definition = std::make_unique<Definition>();
+    jsonata_ = &definition->jsonata;
     // The machine's language first: every state inherits it.
     if (const json::Value* ql = json::Find(root, "QueryLanguage"); ql != nullptr) {
       top_language_ = ParseQueryLanguageField(*ql, v::Child("", "QueryLanguage"));
@@ -405,6 +406,65 @@ class Parser {
         state.type == StateType::kMap) {
       ParseRetry(state, location, field("Retry"));
       ParseCatch(state, location, field("Catch"), jsonata);
+    }
+    if (jsonata) CompileJsonataFields(state, location);
+  }
+
+  // --- JSONata -----------------------------------------------------------------------------
+
+  // Compiles the expressions of a JSONata field (`name` at `location`, e.g. "Output"); a
+  // syntax error is a diagnostic at the expression's place ("/States/A/Output/result").
+  void CompileJsonata(const json::Value& value, std::string_view name,
+                      const std::string& location) {
+    std::optional<JsonataSyntaxError> error = CompileJsonataTemplate(value, *jsonata_);
+    if (!error) return;
+    SchemaError("The JSONata expression '" + error->text + "' specified for the field '" +
+                    std::string(name) + error->location + "' is not valid: " + error->error.code +
+                    ": " + error->error.message,
+                v::Child(location, name) + error->location);
+  }
+
+  void CompileJsonataNumber(const NumberField& number, std::string_view name,
+                            const std::string& location) {
+    if (number.expression) {
+      CompileJsonata(json::Value(json::String("{%" + *number.expression + "%}")), name,
+                     location);
+    }
+  }
+
+  void CompileJsonataFields(const State& state, const std::string& location) {
+    if (state.has_arguments) CompileJsonata(state.arguments, "Arguments", location);
+    if (state.has_output) CompileJsonata(state.output, "Output", location);
+    if (!state.assign.is_null()) CompileJsonata(state.assign, "Assign", location);
+    if (state.has_items) CompileJsonata(state.items, "Items", location);
+    if (!state.item_selector_raw.is_null()) {
+      CompileJsonata(state.item_selector_raw, "ItemSelector", location);
+    }
+    CompileJsonataNumber(state.timeout_seconds, "TimeoutSeconds", location);
+    CompileJsonataNumber(state.heartbeat_seconds, "HeartbeatSeconds", location);
+    CompileJsonataNumber(state.seconds, "Seconds", location);
+    CompileJsonataNumber(state.max_concurrency, "MaxConcurrency", location);
+    CompileJsonataNumber(state.tolerated_failure_count, "ToleratedFailureCount", location);
+    CompileJsonataNumber(state.tolerated_failure_percentage, "ToleratedFailurePercentage",
+                         location);
+    if (state.timestamp_expression) {
+      CompileJsonata(json::Value(json::String("{%" + *state.timestamp_expression + "%}")),
+                     "Timestamp", location);
+    }
+    if (state.error) CompileJsonata(json::Value(json::String(*state.error)), "Error", location);
+    if (state.cause) CompileJsonata(json::Value(json::String(*state.cause)), "Cause", location);
+    for (std::size_t i = 0; i < state.choices.size(); ++i) {
+      const ChoiceRule& rule = state.choices[i];
+      const std::string rule_location = v::Element(location, "Choices", i);
+      CompileJsonata(rule.condition(), "Condition", rule_location);
+      if (rule.has_output()) CompileJsonata(rule.output(), "Output", rule_location);
+      if (!rule.assign().is_null()) CompileJsonata(rule.assign(), "Assign", rule_location);
+    }
+    for (std::size_t i = 0; i < state.catchers.size(); ++i) {
+      const Catcher& catcher = state.catchers[i];
+      const std::string catcher_location = v::Element(location, "Catch", i);
+      if (catcher.has_output) CompileJsonata(catcher.output, "Output", catcher_location);
+      if (!catcher.assign.is_null()) CompileJsonata(catcher.assign, "Assign", catcher_location);
     }
   }
 
@@ -1204,6 +1264,7 @@ class Parser {
   }
 
   std::vector<Diagnostic>& diagnostics_;
+  JsonataExpressions* jsonata_ = nullptr;  // the definition's compiled expressions
   QueryLanguage top_language_ = QueryLanguage::kJsonPath;
   int schema_errors_ = 0;
   // Every machine in pre-order (parent before its branches). A deque keeps references stable.

@@ -16,6 +16,7 @@
 
 #include "asl/choice_rule.h"
 #include "asl/diagnostic.h"
+#include "asl/jsonata_mode.h"
 #include "asl/path.h"
 #include "asl/payload_template.h"
 #include "json/json.h"
@@ -161,6 +162,8 @@ struct Definition {
   std::string version;                          // "1.0" when given
   std::optional<std::int64_t> timeout_seconds;  // top-level TimeoutSeconds
   json::Value raw;                              // the definition as parsed
+  // Every JSONata expression of the JSONata-mode states, compiled when parsed.
+  JsonataExpressions jsonata;
 };
 
 struct ParsedDefinition {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <utility>
 
+#include "asl/validation.h"
 #include "base/check.h"
 #include "base/limits.h"
 #include "engine/payload_size.h"
@@ -84,6 +85,9 @@ struct Execution::Frame {
   std::size_t completed = 0;
   std::size_t failed = 0;
   std::int64_t max_concurrency = 0;
+  // Map: ToleratedFailureCount/Percentage, literal or evaluated when the state started.
+  std::optional<double> tolerated_count;
+  std::optional<double> tolerated_percentage;
   std::optional<Failure> child_failure;
   bool iteration_started = false;  // a Map iteration frame has emitted MapIterationStarted
 
@@ -431,11 +435,19 @@ void Execution::EnterState(Frame& f, const Environment& env, StepOutput& out) {
   SetStateContext(f, s);
 
   if (s.query_language == asl::QueryLanguage::kJsonata) {
-    FailState(f,
-              Failure{asl::errors::kQueryEvaluationError,
-                      RuntimePrefix(f) + "JSONata states are not supported by this engine yet."},
-              env, out);
-    return;
+    // No InputPath: $states.input is the state's raw input.
+    f.took_subtree = false;
+    f.effective = f.input;
+    switch (s.type) {
+      case StateType::kPass: ExitJsonata(f, nullptr, env, out); return;
+      case StateType::kChoice: ExecuteJsonataChoice(f, s, env, out); return;
+      case StateType::kWait: ExecuteJsonataWait(f, s, env, out); return;
+      case StateType::kSucceed: ExecuteSucceed(f, s, env, out); return;
+      case StateType::kFail: ExecuteJsonataFail(f, s, env, out); return;
+      case StateType::kTask: ScheduleTask(f, env, out); return;
+      case StateType::kParallel: StartParallel(f, env, out); return;
+      case StateType::kMap: StartMap(f, env, out); return;
+    }
   }
 
   // InputPath (not for Fail states, which take none).
@@ -634,7 +646,14 @@ void Execution::ExecuteWait(Frame& f, const State& s, const Environment& env, St
 void Execution::ExecuteSucceed(Frame& f, const State& s, const Environment& env,
                                StepOutput& out) {
   Payload output = f.effective;
-  if (!s.output_path) {
+  if (s.query_language == asl::QueryLanguage::kJsonata) {
+    if (s.has_output) {
+      auto v = EvaluateJsonata(f, s.output, "Output", JsonataScopeFor(f, f.input.get(), env), env,
+                               out);
+      if (!v) return;
+      output = MakePayload(std::move(*v));
+    }
+  } else if (!s.output_path) {
     output = MakePayload(json::Object());
   } else if (!IsRootPath(*s.output_path)) {
     auto v = s.output_path->Evaluate(MakeScope(f, *f.effective, env));
@@ -698,6 +717,10 @@ void Execution::ExecuteFail(Frame& f, const State& s, const Environment& env, St
 void Execution::ExitWithResult(Frame& f, json::Value result, const Environment& env,
                                StepOutput& out, std::size_t result_bound) {
   const State& s = f.current();
+  if (s.query_language == asl::QueryLanguage::kJsonata) {
+    ExitJsonata(f, &result, env, out);
+    return;
+  }
   if (s.result_selector && s.type != StateType::kPass) {
     auto v = s.result_selector->Evaluate(MakeScope(f, result, env));
     if (!v) {
@@ -801,8 +824,13 @@ bool Execution::ApplyAssign(Frame& f, const State& s, const json::Value* assign_
     return false;
   }
   if (!v->is_object()) return true;
+  return BindVariables(f, s, std::move(v->get_object()), assigned, env, out);
+}
+
+bool Execution::BindVariables(Frame& f, const State& s, json::Object values,
+                              json::Object& assigned, const Environment& env, StepOutput& out) {
   std::size_t total = 0;
-  for (auto& kv : v->get_object()) {
+  for (auto& kv : values) {
     std::string text = json::Serialize(kv.value());
     if (text.size() > limits::kMaxVariableBytes) {
       FailState(f,
@@ -823,7 +851,7 @@ bool Execution::ApplyAssign(Frame& f, const State& s, const json::Value* assign_
               env, out);
     return false;
   }
-  for (auto& kv : v->get_object()) f.vars.values[kv.key()] = std::move(kv.value());
+  for (auto& kv : values) f.vars.values[kv.key()] = std::move(kv.value());
   return true;
 }
 
@@ -862,6 +890,23 @@ void Execution::FailState(Frame& f, Failure failure, const Environment& env, Ste
     if (!ErrorMatches(c.error_equals, failure.error)) continue;
     json::Value error_output = ErrorOutput(failure);
     json::Object assigned;
+    if (s.query_language == asl::QueryLanguage::kJsonata) {
+      std::optional<Payload> caught = JsonataCatchOutput(f, c, error_output, assigned, env, out);
+      if (!caught) return;
+      HistoryEvent& e = Chain(f, Emit(ExitedType(s.type), env, out));
+      e.name = s.name;
+      e.payload = *caught;
+      e.payload_member = "output";
+      if (!assigned.empty()) {
+        e.extra["assignedVariables"] = std::move(assigned);
+        e.extra["assignedVariablesDetails"] = json::Object{{"truncated", false}};
+      }
+      f.state = c.next_index;
+      f.input = std::move(*caught);
+      f.input_bound = kUnknownSize;
+      f.phase = Frame::Phase::kEnter;
+      return;
+    }
     if (!c.assign.is_null()) {
       auto tmpl = asl::PayloadTemplate::Compile(c.assign);
       if (tmpl && !ApplyAssign(f, s, nullptr, &*tmpl, error_output, assigned, env, out)) return;
@@ -959,13 +1004,11 @@ void Execution::FailFrame(Frame& f, Failure failure, const Environment& env, Ste
     // Tolerated failures: the iteration's error output takes its place in the results.
     const std::size_t total = parent->items.size();
     bool tolerated = false;
-    if (ps.tolerated_failure_count.value &&
-        double(parent->failed) <= *ps.tolerated_failure_count.value) {
+    if (parent->tolerated_count && double(parent->failed) <= *parent->tolerated_count) {
       tolerated = true;
     }
-    if (ps.tolerated_failure_percentage.value && total > 0 &&
-        100.0 * double(parent->failed) / double(total) <=
-            *ps.tolerated_failure_percentage.value) {
+    if (parent->tolerated_percentage && total > 0 &&
+        100.0 * double(parent->failed) / double(total) <= *parent->tolerated_percentage) {
       tolerated = true;
     }
     if (tolerated) {
@@ -1045,7 +1088,12 @@ void Execution::EndExecution(ExecutionStatus status, EventType type, const Envir
 void Execution::StartParallel(Frame& f, const Environment& env, StepOutput& out) {
   const State& s = f.current();
   Payload branch_input = f.effective;
-  if (s.parameters) {
+  if (s.query_language == asl::QueryLanguage::kJsonata && s.has_arguments) {
+    auto v = EvaluateJsonata(f, s.arguments, "Arguments", JsonataScopeFor(f, f.input.get(), env),
+                             env, out, /*state_failed=*/true);
+    if (!v) return;
+    branch_input = MakePayload(std::move(*v));
+  } else if (s.parameters) {
     auto v = s.parameters->Evaluate(MakeScope(f, *f.effective, env));
     if (!v) {
       FailState(f, std::move(v.error()), env, out);
@@ -1086,7 +1134,12 @@ void Execution::StartMap(Frame& f, const Environment& env, StepOutput& out) {
   const State& s = f.current();
   const asl::Scope scope = MakeScope(f, *f.effective, env);
   json::Value items_value;
-  if (s.items_path && !IsRootPath(*s.items_path)) {
+  std::int64_t max_concurrency = 0;
+  f.tolerated_count = s.tolerated_failure_count.value;
+  f.tolerated_percentage = s.tolerated_failure_percentage.value;
+  if (s.query_language == asl::QueryLanguage::kJsonata) {
+    if (!StartJsonataMap(f, s, items_value, max_concurrency, env, out)) return;
+  } else if (s.items_path && !IsRootPath(*s.items_path)) {
     auto v = s.items_path->Evaluate(scope);
     if (!v) {
       FailRuntime(f,
@@ -1099,16 +1152,16 @@ void Execution::StartMap(Frame& f, const Environment& env, StepOutput& out) {
   } else {
     items_value = *f.effective;
   }
-  if (!items_value.is_array()) {
+  if (s.query_language == asl::QueryLanguage::kJsonata) {
+    // Items, MaxConcurrency and ToleratedFailure* were evaluated above.
+  } else if (!items_value.is_array()) {
     FailRuntime(f,
                 "Invalid path '" + (s.items_path ? s.items_path->text() : std::string("$")) +
                     "' : The ItemsPath value must be an array, but was: " +
                     json::Serialize(items_value),
                 env, out);
     return;
-  }
-  std::int64_t max_concurrency = 0;
-  if (s.max_concurrency.value) {
+  } else if (s.max_concurrency.value) {
     max_concurrency = std::int64_t(*s.max_concurrency.value);
   } else if (s.max_concurrency.path) {
     auto v = s.max_concurrency.path->Evaluate(scope);
@@ -1152,7 +1205,29 @@ void Execution::LaunchIterations(Frame& f, const Environment& env, StepOutput& o
          (f.max_concurrency == 0 || std::int64_t(f.running) < f.max_concurrency)) {
     const std::size_t i = f.next_item++;
     json::Value input;
-    if (s.item_selector) {
+    if (s.query_language == asl::QueryLanguage::kJsonata && !s.item_selector_raw.is_null()) {
+      json::Object map_context;
+      map_context["Item"] = json::Object{{"Index", std::int64_t(i)}, {"Value", f.items[i]}};
+      context_.get_object()["Map"] = std::move(map_context);
+      auto v = asl::EvaluateJsonataTemplate(s.item_selector_raw, "ItemSelector",
+                                            definition_->jsonata,
+                                            JsonataScopeFor(f, f.effective.get(), env));
+      context_.get_object().erase("Map");
+      if (!v) {
+        const std::string cause = RuntimePrefix(f) + v.error().cause;
+        HistoryEvent& e = Chain(f, Emit(EventType::kEvaluationFailed, env, out));
+        e.has_error = e.has_cause = true;
+        e.error = asl::errors::kQueryEvaluationError;
+        e.cause = cause;
+        if (!v.error().location.empty()) e.extra["location"] = v.error().location;
+        e.extra["state"] = s.name;
+        f.child_failure = Failure{asl::errors::kQueryEvaluationError, cause};
+        f.phase = Frame::Phase::kChildrenDone;
+        runnable_.push_front(&f);
+        return;
+      }
+      input = std::move(*v);
+    } else if (s.item_selector) {
       json::Object map_context;
       map_context["Item"] = json::Object{{"Index", std::int64_t(i)}, {"Value", f.items[i]}};
       context_.get_object()["Map"] = std::move(map_context);
@@ -1225,7 +1300,36 @@ void Execution::ScheduleTask(Frame& f, const Environment& env, StepOutput& out) 
   task.token = env.tokens.Mint(task.task_id);
   task.credentials = s.credentials;
   const asl::Scope scope = MakeScope(f, *f.effective, env);
-  if (s.parameters) {
+  if (s.query_language == asl::QueryLanguage::kJsonata) {
+    json::Object task_context;
+    task_context["Token"] = task.token;
+    context_.get_object()["Task"] = std::move(task_context);
+    const asl::JsonataScope jsonata_scope = JsonataScopeFor(f, f.input.get(), env);
+    std::optional<json::Value> arguments =
+        s.has_arguments
+            ? EvaluateJsonata(f, s.arguments, "Arguments", jsonata_scope, env, out)
+            : std::optional<json::Value>(*f.input);
+    std::optional<json::Value> credentials;
+    if (arguments && !s.credentials.is_null()) {
+      credentials = EvaluateJsonata(f, s.credentials, "Credentials", jsonata_scope, env, out);
+    }
+    bool failed = !arguments || (!s.credentials.is_null() && !credentials);
+    std::optional<double> timeout, heartbeat;
+    if (!failed) {
+      timeout = JsonataNumber(f, s.timeout_seconds, "TimeoutSeconds", true, 1, jsonata_scope,
+                              env, out, failed);
+    }
+    if (!failed) {
+      heartbeat = JsonataNumber(f, s.heartbeat_seconds, "HeartbeatSeconds", true, 1,
+                                jsonata_scope, env, out, failed);
+    }
+    context_.get_object().erase("Task");
+    if (failed) return;
+    task.input = std::move(*arguments);
+    if (credentials) task.credentials = std::move(*credentials);
+    if (timeout) task.timeout_seconds = std::int64_t(*timeout);
+    if (heartbeat) task.heartbeat_seconds = std::int64_t(*heartbeat);
+  } else if (s.parameters) {
     json::Object task_context;
     task_context["Token"] = task.token;
     context_.get_object()["Task"] = std::move(task_context);
@@ -1258,8 +1362,11 @@ void Execution::ScheduleTask(Frame& f, const Environment& env, StepOutput& out) 
     }
     return true;
   };
-  if (!seconds_of(s.timeout_seconds, "TimeoutSecondsPath", task.timeout_seconds)) return;
-  if (!seconds_of(s.heartbeat_seconds, "HeartbeatSecondsPath", task.heartbeat_seconds)) return;
+  if (s.query_language != asl::QueryLanguage::kJsonata &&
+      (!seconds_of(s.timeout_seconds, "TimeoutSecondsPath", task.timeout_seconds) ||
+       !seconds_of(s.heartbeat_seconds, "HeartbeatSecondsPath", task.heartbeat_seconds))) {
+    return;
+  }
   if (!task.timeout_seconds && f.resource.kind == ResourceKind::kActivity) {
     task.timeout_seconds = limits::kMaxTimeoutSeconds;
   }
@@ -1463,6 +1570,11 @@ void Execution::TimerFired(std::int64_t timer_id, const Environment& env, StepOu
       TaskTimedOut(f->task_id, asl::errors::kTimeout, "", env, out);
       return;
     case Frame::Phase::kWaitTimer: {
+      if (s.query_language == asl::QueryLanguage::kJsonata) {
+        f->phase = Frame::Phase::kEnter;
+        ExitJsonata(*f, nullptr, env, out);
+        break;
+      }
       Payload output = f->effective;
       if (!s.output_path) {
         output = MakePayload(json::Object());
@@ -1526,6 +1638,363 @@ void Execution::Stop(std::string error, std::string cause, const Environment& en
     e.cause = cause_;
   }
   EndExecution(ExecutionStatus::kAborted, EventType::kExecutionAborted, env, out);
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSONata mode
+//
+// A JSONata state has no InputPath, Parameters, ResultSelector, ResultPath or OutputPath: its
+// Arguments (Task, Parallel) and Output are templates evaluated against $states.input (the raw
+// state input) and, for Output and Assign, $states.result. Assign and Output read the
+// variables as they were before the state; the assigned values are visible to later states.
+
+asl::JsonataScope Execution::JsonataScopeFor(const Frame& f, const json::Value* input,
+                                             const Environment& env) const {
+  asl::JsonataScope scope;
+  scope.states.input = input;
+  scope.states.context = &context_;
+  scope.variables = &f.vars;
+  scope.random = &env.random;
+  scope.now_millis = env.now.time_since_epoch().count();
+  return scope;
+}
+
+void Execution::FailJsonata(Frame& f, asl::JsonataFailure failure, const Environment& env,
+                            StepOutput& out, bool state_failed) {
+  const State& s = f.current();
+  std::string cause = RuntimePrefix(f) + failure.cause;
+  HistoryEvent& e = Chain(f, Emit(EventType::kEvaluationFailed, env, out));
+  e.has_error = e.has_cause = true;
+  e.error = asl::errors::kQueryEvaluationError;
+  e.cause = cause;
+  if (!failure.location.empty()) e.extra["location"] = std::move(failure.location);
+  e.extra["state"] = s.name;
+  if (state_failed && (s.type == StateType::kMap || s.type == StateType::kParallel)) {
+    Chain(f, Emit(s.type == StateType::kMap ? EventType::kMapStateFailed
+                                            : EventType::kParallelStateFailed,
+                  env, out));
+  }
+  FailState(f, Failure{asl::errors::kQueryEvaluationError, std::move(cause)}, env, out);
+}
+
+std::optional<json::Value> Execution::EvaluateJsonata(Frame& f, const json::Value& spec,
+                                                      std::string_view field,
+                                                      const asl::JsonataScope& scope,
+                                                      const Environment& env, StepOutput& out,
+                                                      bool state_failed) {
+  auto v = asl::EvaluateJsonataTemplate(spec, field, definition_->jsonata, scope);
+  if (!v) {
+    FailJsonata(f, std::move(v.error()), env, out, state_failed);
+    return std::nullopt;
+  }
+  return std::move(*v);
+}
+
+std::optional<double> Execution::JsonataNumber(Frame& f, const asl::NumberField& field,
+                                               std::string_view name, bool integer, double min,
+                                               const asl::JsonataScope& scope,
+                                               const Environment& env, StepOutput& out,
+                                               bool& failed) {
+  failed = false;
+  if (field.value) return field.value;
+  if (!field.expression) return std::nullopt;
+  const State& s = f.current();
+  const bool state_failed = s.type == StateType::kMap || s.type == StateType::kParallel;
+  auto v = asl::EvaluateJsonataExpression(*field.expression, name, definition_->jsonata, scope);
+  asl::JsonataFailure failure;
+  if (!v) {
+    failure = std::move(v.error());
+  } else if (!*v) {
+    failure = {std::string(name), asl::JsonataUndefined(*field.expression, name)};
+  } else {
+    const json::Value& n = **v;
+    const double d = n.is_number() ? json::AsDouble(n) : 0;
+    if (!n.is_number() || (integer && d != std::floor(d))) {
+      failure = {std::string(name), asl::JsonataUnexpectedType(*field.expression, name,
+                                                               integer ? "integer" : "number", n)};
+    } else if (name == "ToleratedFailurePercentage" && (d < 0 || d > 100)) {
+      failure = {std::string(name), "ToleratedFailurePercentage must be between 0 and 100."};
+    } else if (name == "ToleratedFailureCount" && d < 0) {
+      failure = {std::string(name), "ToleratedFailureCount cannot be negative."};
+    } else if (d < min) {
+      failure = {std::string(name), "The JSONata expression '" + *field.expression +
+                                        "' specified for the field '" + std::string(name) +
+                                        "' returned a value below the minimum of " +
+                                        std::to_string(std::int64_t(min)) + ": " +
+                                        json::Serialize(n)};
+    } else {
+      return d;
+    }
+  }
+  failed = true;
+  FailJsonata(f, std::move(failure), env, out, state_failed);
+  return std::nullopt;
+}
+
+void Execution::ExitJsonata(Frame& f, json::Value* result, const Environment& env,
+                            StepOutput& out) {
+  const State& s = f.current();
+  SetStateContext(f, s);  // other frames may have entered states since this one was entered
+  asl::JsonataScope scope = JsonataScopeFor(f, f.input.get(), env);
+  scope.states.result = result;
+  std::optional<json::Value> values;
+  if (!s.assign.is_null()) {
+    values = EvaluateJsonata(f, s.assign, "Assign", scope, env, out);
+    if (!values) return;
+  }
+  Payload output;
+  if (s.has_output) {
+    auto v = EvaluateJsonata(f, s.output, "Output", scope, env, out);
+    if (!v) return;
+    output = MakePayload(std::move(*v));
+  } else if (result != nullptr) {
+    output = MakePayload(std::move(*result));
+  } else {
+    output = f.input;
+  }
+  json::Object assigned;
+  if (values && values->is_object() &&
+      !BindVariables(f, s, std::move(values->get_object()), assigned, env, out)) {
+    return;
+  }
+  ExitState(f, std::move(output), std::move(assigned), env, out,
+            s.has_output || result != nullptr ? kUnknownSize : f.input_bound);
+}
+
+void Execution::ExecuteJsonataChoice(Frame& f, const State& s, const Environment& env,
+                                     StepOutput& out) {
+  const asl::JsonataScope scope = JsonataScopeFor(f, f.input.get(), env);
+  const asl::ChoiceRule* matched = nullptr;
+  for (const asl::ChoiceRule& rule : s.choices) {
+    const json::Value& condition = rule.condition();
+    bool holds = condition.is_bool() && condition.get_bool();
+    if (condition.is_string()) {
+      const std::string text = asl::validation::JsonataExpressionText(condition.get_string());
+      auto v = asl::EvaluateJsonataExpression(text, "Condition", definition_->jsonata, scope);
+      if (!v) {
+        FailJsonata(f, std::move(v.error()), env, out);
+        return;
+      }
+      if (!*v) {
+        FailJsonata(f, {"Condition", asl::JsonataUndefined(text, "Condition")}, env, out);
+        return;
+      }
+      if (!(*v)->is_bool()) {
+        FailJsonata(f, {"Condition", asl::JsonataUnexpectedType(text, "Condition", "boolean", **v)},
+                    env, out);
+        return;
+      }
+      holds = (*v)->get_bool();
+    }
+    if (holds) {
+      matched = &rule;
+      break;
+    }
+  }
+  int next = -1;
+  const json::Value* assign = &s.assign;
+  const json::Value* output_spec = s.has_output ? &s.output : nullptr;
+  if (matched != nullptr) {
+    next = f.machine->index.at(matched->next());
+    assign = &matched->assign();
+    output_spec = matched->has_output() ? &matched->output() : nullptr;
+  } else if (s.default_index >= 0) {
+    next = s.default_index;
+  } else {
+    FailState(f, Failure{"States.NoChoiceMatched", "No Matches!"}, env, out);
+    return;
+  }
+  std::optional<json::Value> values;
+  if (!assign->is_null()) {
+    values = EvaluateJsonata(f, *assign, "Assign", scope, env, out);
+    if (!values) return;
+  }
+  Payload output = f.input;
+  if (output_spec != nullptr) {
+    auto v = EvaluateJsonata(f, *output_spec, "Output", scope, env, out);
+    if (!v) return;
+    output = MakePayload(std::move(*v));
+  }
+  json::Object assigned;
+  if (values && values->is_object() &&
+      !BindVariables(f, s, std::move(values->get_object()), assigned, env, out)) {
+    return;
+  }
+  HistoryEvent& e = Chain(f, Emit(EventType::kChoiceStateExited, env, out));
+  e.name = s.name;
+  if (options_.record_payloads) {
+    e.payload = output;
+    e.payload_member = "output";
+  }
+  if (!assigned.empty()) {
+    e.extra["assignedVariables"] = std::move(assigned);
+    e.extra["assignedVariablesDetails"] = json::Object{{"truncated", false}};
+  }
+  f.state = next;
+  f.input = std::move(output);
+  f.input_bound = kUnknownSize;
+  f.phase = Frame::Phase::kEnter;
+}
+
+void Execution::ExecuteJsonataWait(Frame& f, const State& s, const Environment& env,
+                                   StepOutput& out) {
+  const asl::JsonataScope scope = JsonataScopeFor(f, f.input.get(), env);
+  TimePoint fire_at = env.now;
+  if (s.seconds.is_set()) {
+    bool failed = false;
+    std::optional<double> seconds = JsonataNumber(f, s.seconds, "Seconds", true, 0, scope, env,
+                                                  out, failed);
+    if (failed) return;
+    if (seconds) fire_at += std::chrono::milliseconds(std::llround(*seconds * 1000));
+  } else if (s.timestamp) {
+    if (auto t = ParseIso8601(*s.timestamp)) fire_at = std::max(fire_at, *t);
+  } else if (s.timestamp_expression) {
+    auto v = asl::EvaluateJsonataExpression(*s.timestamp_expression, "Timestamp",
+                                            definition_->jsonata, scope);
+    if (!v) {
+      FailJsonata(f, std::move(v.error()), env, out);
+      return;
+    }
+    if (!*v) {
+      FailJsonata(f, {"Timestamp", asl::JsonataUndefined(*s.timestamp_expression, "Timestamp")},
+                  env, out);
+      return;
+    }
+    std::optional<TimePoint> t;
+    if ((*v)->is_string()) t = ParseIso8601((*v)->get_string());
+    if (!t) {
+      const std::string shown =
+          (*v)->is_string() ? std::string((*v)->get_string()) : json::Serialize(**v);
+      FailJsonata(f,
+                  {"Timestamp",
+                   "The Timestamp field cannot be parsed as an ISO-8601 extended offset "
+                   "date-time format string: " +
+                       shown},
+                  env, out);
+      return;
+    }
+    fire_at = std::max(fire_at, *t);
+  }
+  // Assign and Output are evaluated when the wait ends (TimerFired).
+  f.timer_id = NextId();
+  f.phase = Frame::Phase::kWaitTimer;
+  out.timers.push_back({f.timer_id, fire_at});
+}
+
+void Execution::ExecuteJsonataFail(Frame& f, const State& s, const Environment& env,
+                                   StepOutput& out) {
+  const asl::JsonataScope scope = JsonataScopeFor(f, f.input.get(), env);
+  Failure failure;
+  auto read = [&](const std::optional<std::string>& field, const char* name,
+                  std::string& into) -> bool {
+    if (!field) return true;
+    const json::Value spec = json::String(*field);
+    if (!asl::validation::IsJsonataExpression(spec)) {
+      into = *field;
+      return true;
+    }
+    auto v = EvaluateJsonata(f, spec, name, scope, env, out);
+    if (!v) return false;
+    into = v->is_string() ? std::string(v->get_string()) : json::Serialize(*v);
+    return true;
+  };
+  if (!read(s.error, "Error", failure.error)) return;
+  if (!read(s.cause, "Cause", failure.cause)) return;
+  failure.has_error = s.error.has_value();
+  failure.has_cause = s.cause.has_value();
+  FailFrame(f, std::move(failure), env, out);
+}
+
+bool Execution::StartJsonataMap(Frame& f, const State& s, json::Value& items,
+                                std::int64_t& max_concurrency, const Environment& env,
+                                StepOutput& out) {
+  const asl::JsonataScope scope = JsonataScopeFor(f, f.input.get(), env);
+  if (!s.has_items) {
+    items = *f.input;
+    if (!items.is_array()) {
+      FailJsonata(f, {"", "Map state input must be an array but was: " + json::Serialize(items)},
+                  env, out, /*state_failed=*/true);
+      return false;
+    }
+  } else if (asl::validation::IsJsonataExpression(s.items)) {
+    const std::string text = asl::validation::JsonataExpressionText(s.items.get_string());
+    auto v = asl::EvaluateJsonataExpression(text, "Items", definition_->jsonata, scope);
+    asl::JsonataFailure failure;
+    if (!v) {
+      failure = std::move(v.error());
+    } else if (!*v) {
+      failure = {"Items", asl::JsonataUndefined(text, "Items")};
+    } else if (!(*v)->is_array()) {
+      failure = {"Items", asl::JsonataUnexpectedType(text, "Items", "array", **v)};
+    } else {
+      items = std::move(**v);
+    }
+    if (!failure.cause.empty()) {
+      FailJsonata(f, std::move(failure), env, out, /*state_failed=*/true);
+      return false;
+    }
+  } else {
+    auto v = EvaluateJsonata(f, s.items, "Items", scope, env, out, /*state_failed=*/true);
+    if (!v) return false;
+    items = std::move(*v);
+  }
+  bool failed = false;
+  std::optional<double> n =
+      JsonataNumber(f, s.max_concurrency, "MaxConcurrency", true, 0, scope, env, out, failed);
+  if (failed) return false;
+  max_concurrency = n ? std::int64_t(*n) : 0;
+  f.tolerated_count = JsonataNumber(f, s.tolerated_failure_count, "ToleratedFailureCount", true,
+                                    0, scope, env, out, failed);
+  if (failed) return false;
+  f.tolerated_percentage =
+      JsonataNumber(f, s.tolerated_failure_percentage, "ToleratedFailurePercentage", false, 0,
+                    scope, env, out, failed);
+  return !failed;
+}
+
+std::optional<Payload> Execution::JsonataCatchOutput(Frame& f, const asl::Catcher& c,
+                                                     const json::Value& error_output,
+                                                     json::Object& assigned,
+                                                     const Environment& env, StepOutput& out) {
+  const State& s = f.current();
+  asl::JsonataScope scope = JsonataScopeFor(f, f.input.get(), env);
+  scope.states.error_output = &error_output;
+  // A failure here is not caught again: the state fails with it.
+  auto fail = [&](asl::JsonataFailure failure) {
+    std::string cause = RuntimePrefix(f) + failure.cause;
+    HistoryEvent& e = Chain(f, Emit(EventType::kEvaluationFailed, env, out));
+    e.has_error = e.has_cause = true;
+    e.error = asl::errors::kQueryEvaluationError;
+    e.cause = cause;
+    if (!failure.location.empty()) e.extra["location"] = std::move(failure.location);
+    e.extra["state"] = s.name;
+    FailFrame(f, Failure{asl::errors::kQueryEvaluationError, std::move(cause)}, env, out);
+  };
+  std::optional<json::Value> values;
+  if (!c.assign.is_null()) {
+    auto v = asl::EvaluateJsonataTemplate(c.assign, "Assign", definition_->jsonata, scope);
+    if (!v) {
+      fail(std::move(v.error()));
+      return std::nullopt;
+    }
+    values = std::move(*v);
+  }
+  Payload output;
+  if (c.has_output) {
+    auto v = asl::EvaluateJsonataTemplate(c.output, "Output", definition_->jsonata, scope);
+    if (!v) {
+      fail(std::move(v.error()));
+      return std::nullopt;
+    }
+    output = MakePayload(std::move(*v));
+  } else {
+    output = MakePayload(error_output);
+  }
+  if (values && values->is_object() &&
+      !BindVariables(f, s, std::move(values->get_object()), assigned, env, out)) {
+    return std::nullopt;
+  }
+  return output;
 }
 
 }  // namespace stepway::engine

@@ -170,6 +170,49 @@ class Execution {
   bool ApplyAssign(Frame& f, const asl::State& s, const json::Value* assign_raw,
                    const asl::PayloadTemplate* assign, const json::Value& input,
                    json::Object& assigned, const Environment& env, StepOutput& out);
+  // Checks the variables' sizes (256 KiB each and per assignment) and binds them in `f`'s
+  // scope, recording their JSON in `assigned`. False when the state failed instead.
+  bool BindVariables(Frame& f, const asl::State& s, json::Object values, json::Object& assigned,
+                     const Environment& env, StepOutput& out);
+
+  // JSONata mode.
+  asl::JsonataScope JsonataScopeFor(const Frame& f, const json::Value* input,
+                                    const Environment& env) const;
+  // Emits EvaluationFailed (and MapStateFailed/ParallelStateFailed when `state_failed`), then
+  // fails the state with States.QueryEvaluationError: retried, caught, or the frame fails.
+  void FailJsonata(Frame& f, asl::JsonataFailure failure, const Environment& env,
+                   StepOutput& out, bool state_failed = false);
+  // Evaluates a JSONata template of the current state; on failure, fails the state.
+  std::optional<json::Value> EvaluateJsonata(Frame& f, const json::Value& spec,
+                                             std::string_view field,
+                                             const asl::JsonataScope& scope,
+                                             const Environment& env, StepOutput& out,
+                                             bool state_failed = false);
+  // A JSONata numeric field (TimeoutSeconds, MaxConcurrency ...): its literal, or its
+  // expression's value, which must be an integer (unless `integer` is false) and >= `min`.
+  // nullopt when the field is unset or the state failed (then f.phase has moved on).
+  std::optional<double> JsonataNumber(Frame& f, const asl::NumberField& field,
+                                      std::string_view name, bool integer, double min,
+                                      const asl::JsonataScope& scope, const Environment& env,
+                                      StepOutput& out, bool& failed);
+  // Leaves a JSONata state: Assign and Output evaluated against $states.input (and
+  // $states.result when `result` is set); the output defaults to the result, or the input.
+  void ExitJsonata(Frame& f, json::Value* result, const Environment& env, StepOutput& out);
+  // Map in JSONata mode: Items (or the input), MaxConcurrency and ToleratedFailure*. False
+  // when the state failed instead.
+  bool StartJsonataMap(Frame& f, const asl::State& s, json::Value& items,
+                       std::int64_t& max_concurrency, const Environment& env, StepOutput& out);
+  void ExecuteJsonataChoice(Frame& f, const asl::State& s, const Environment& env,
+                            StepOutput& out);
+  void ExecuteJsonataWait(Frame& f, const asl::State& s, const Environment& env,
+                          StepOutput& out);
+  void ExecuteJsonataFail(Frame& f, const asl::State& s, const Environment& env,
+                          StepOutput& out);
+  // Catch in JSONata mode: Output/Assign see $states.errorOutput. Returns the output.
+  std::optional<Payload> JsonataCatchOutput(Frame& f, const asl::Catcher& c,
+                                            const json::Value& error_output,
+                                            json::Object& assigned, const Environment& env,
+                                            StepOutput& out);
 
   HistoryEvent& Emit(EventType type, const Environment& env, StepOutput& out);
   void SetStateContext(const Frame& f, const asl::State& s);
