@@ -15,6 +15,7 @@
 namespace stepway::jsonata {
 
 class Regex;
+struct Builtin;
 
 enum class NodeType {
   kPath,
@@ -88,6 +89,8 @@ struct Node {
   // A path of plain names (optionally after one plain variable) with no predicates, tuples,
   // groups or array flags: the evaluator may walk it directly, member by member.
   bool simple_path = false;
+  // For a variable naming a built-in function: that function, found once at parse time.
+  const Builtin* builtin = nullptr;
 
   Node* lhs = nullptr;
   Node* rhs = nullptr;

@@ -40,6 +40,10 @@ void Evaluator::CheckLimits() {
 }
 
 Value Evaluator::Lookup(Frame* env, std::string_view name) const {
+  return Lookup(env, name, FindBuiltin(name));
+}
+
+Value Evaluator::Lookup(Frame* env, std::string_view name, const Builtin* builtin) const {
   for (Frame* f = env; f != nullptr; f = f->parent) {
     for (const auto& kv : f->vars) {
       if (kv.first == name) return kv.second;
@@ -52,7 +56,7 @@ Value Evaluator::Lookup(Frame* env, std::string_view name) const {
     auto it = host_functions->find(std::string(name));
     if (it != host_functions->end()) return Value::StaticFunction(&it->second->function_data);
   }
-  if (const Builtin* b = FindBuiltin(name); b != nullptr) return Value::StaticFunction(b->data);
+  if (builtin != nullptr) return Value::StaticFunction(builtin->data);
   return Value();
 }
 
@@ -119,7 +123,7 @@ Value Evaluator::Evaluate(const Node* expr, const Value& input, Frame* env) {
       if (expr->value.empty()) {
         result = input.IsOuterWrapper() ? input.At(0) : input;
       } else {
-        result = Lookup(env, expr->value);
+        result = Lookup(env, expr->value, expr->builtin);
       }
       break;
     case NodeType::kLambda: {

@@ -136,6 +136,8 @@ class Evaluator {
   // Applies a function value to arguments (with signature validation and tail calls).
   Value Apply(const Value& proc, std::vector<Value> args, const Value& input, Frame* env);
   Value Lookup(Frame* env, std::string_view name) const;
+  // Lookup with the built-in the name resolves to when nothing shadows it (from the AST).
+  Value Lookup(Frame* env, std::string_view name, const Builtin* builtin) const;
 
   // Configuration, set before Evaluate.
   EvalLimits limits;

@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "jsonata/error.h"
+#include "jsonata/evaluator.h"
 #include "jsonata/regex.h"
 #include "jsonata/utf8.h"
 
@@ -1188,6 +1189,7 @@ void Annotate(Ast& ast) {
     Node* node = n.get();
     if (node->type == NodeType::kBinary) node->op = OpOf(node->value, false);
     if (node->type == NodeType::kUnary) node->op = OpOf(node->value, true);
+    if (node->type == NodeType::kVariable) node->builtin = FindBuiltin(node->value);
     if (node->type == NodeType::kPath && !node->steps.empty()) {
       bool simple = !node->keep_singleton_array && node->group == nullptr && !node->tuple &&
                     !node->keep_array && !node->has_predicate;

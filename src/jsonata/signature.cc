@@ -172,9 +172,16 @@ bool Signature::MatchFrom(std::string_view sig, std::size_t param, std::size_t p
 
 std::vector<Value> Signature::Validate(const std::vector<Value>& args,
                                        const Value& context) const {
-  std::string supplied;
-  supplied.reserve(args.size());
-  for (const Value& a : args) supplied.push_back(SymbolOf(a));
+  char buf[32];
+  std::string heap;
+  std::string_view supplied;
+  if (args.size() <= sizeof(buf)) {
+    for (std::size_t i = 0; i < args.size(); ++i) buf[i] = SymbolOf(args[i]);
+    supplied = std::string_view(buf, args.size());
+  } else {
+    for (const Value& a : args) heap.push_back(SymbolOf(a));
+    supplied = heap;
+  }
   std::vector<std::pair<std::size_t, std::size_t>> spans(params_.size());
   if (!MatchFrom(supplied, 0, 0, params_.size(), true, spans)) {
     // Find how far the arguments match, as throwValidationError does.
@@ -193,7 +200,7 @@ std::vector<Value> Signature::Validate(const std::vector<Value>& args,
   std::size_t arg_index = 0;
   for (std::size_t i = 0; i < params_.size(); ++i) {
     const Param& p = params_[i];
-    const std::string_view match = std::string_view(supplied).substr(spans[i].first, spans[i].second);
+    const std::string_view match = supplied.substr(spans[i].first, spans[i].second);
     if (match.empty()) {
       if (p.context) {
         const char ct = SymbolOf(context);

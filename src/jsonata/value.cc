@@ -81,6 +81,11 @@ void ObjectData::Set(std::string_view key, Value v) {
   }
 }
 
+void ObjectData::AppendUnique(std::string_view key, Value v) {
+  members.emplace_back(std::string(key), std::move(v));
+  if (members.size() > kIndexFrom) Reindex();
+}
+
 void ObjectData::Erase(std::string_view key) {
   for (auto it = members.begin(); it != members.end(); ++it) {
     if (it->first == key) {
@@ -143,11 +148,9 @@ json::Value Value::ToJson() const {
       o.reserve(u_.obj->members.size());
       for (const auto& kv : u_.obj->members) {
         if (kv.second.IsUndefined()) continue;
-        if (kv.second.IsFunction()) {
-          o[kv.first] = json::String("");
-          continue;
-        }
-        o[kv.first] = kv.second.ToJson();
+        // Keys of an ObjectData are unique, so no lookup is needed before inserting.
+        o.emplace(kv.first, kv.second.IsFunction() ? json::Value(json::String(""))
+                                                    : kv.second.ToJson());
       }
       return o;
     }
@@ -461,7 +464,12 @@ Value DeepCopy(const Value& v) {
   if (v.IsObject()) {
     Value out = Value::NewObject();
     ObjectData* o = out.MutableObject();
-    v.ForEachMember([&](std::string_view k, const Value& m) { o->Set(k, DeepCopy(m)); });
+    const std::size_t n = v.ObjectSize();
+    o->members.reserve(n);
+    v.ForEachMember([&](std::string_view k, const Value& m) {
+      o->members.emplace_back(std::string(k), DeepCopy(m));
+    });
+    if (n > ObjectData::kIndexFrom) o->Reindex();
     return out;
   }
   // Strings are immutable, so a copy may share them.

@@ -222,8 +222,9 @@ struct ObjectData : HeapObject {
   // Sets key, keeping the position of an existing member (as JavaScript does).
   void Set(std::string_view key, Value v);
   void Erase(std::string_view key);
-
- private:
+  // Appends a member known not to exist yet (copying an object whose keys are unique).
+  void AppendUnique(std::string_view key, Value v);
+  // Rebuilds the key index after members were appended directly.
   void Reindex();
 };
 
