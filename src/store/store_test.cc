@@ -602,11 +602,12 @@ TEST_F(SqliteStoreTest, RefusesNewerSchemaAndForeignFiles) {
 // The name of the crash test's execution number `n`.
 std::string CrashName(std::int64_t n) { return "crash" + std::to_string(n); }
 
-// A child process commits batches as fast as it can (up to 64 in flight) and writes the
-// number of each acknowledged batch to a pipe; the parent SIGKILLs it mid-stream. Every
-// acknowledged batch must be found, whole, after reopening; no batch may be found in part.
-TEST_F(SqliteStoreTest, SigkillLosesNothingAcknowledged) {
-  constexpr std::size_t kAcksBeforeKill = 400;
+// Forks a child that commits batches numbered first, first + 1, ... as fast as it can (up to
+// 64 in flight), writing the number of each acknowledged batch to a pipe, and SIGKILLs it once
+// `acks_before_kill` have arrived. Adds every acknowledgement the child managed to send to
+// `acknowledged`.
+void CommitUntilKilled(const std::string& path, std::int64_t first, std::size_t acks_before_kill,
+                       std::set<std::int64_t>* acknowledged) {
   const std::string event_json(300, 'e');
   int fds[2];
   ASSERT_EQ(pipe(fds), 0);
@@ -614,10 +615,10 @@ TEST_F(SqliteStoreTest, SigkillLosesNothingAcknowledged) {
   ASSERT_GE(child, 0);
   if (child == 0) {
     close(fds[0]);
-    auto store = OpenSqliteStore(path());
+    auto store = OpenSqliteStore(path);
     if (!store) _exit(2);
     std::counting_semaphore<64> in_flight(64);
-    for (std::int64_t n = 1;; ++n) {
+    for (std::int64_t n = first;; ++n) {
       in_flight.acquire();
       WriteBatch batch;
       batch.executions.push_back(MakeExecution(CrashName(n), kMachine, n));
@@ -631,16 +632,20 @@ TEST_F(SqliteStoreTest, SigkillLosesNothingAcknowledged) {
     }
   }
   close(fds[1]);
-  std::set<std::int64_t> acknowledged;
+  std::size_t received = 0;
   std::int64_t n = 0;
   bool killed = false;
   while (true) {
     const ssize_t got = read(fds[0], &n, sizeof n);
     if (got == 0) break;  // the child is gone and the pipe drained
     if (got < 0 && errno == EINTR) continue;
-    ASSERT_EQ(got, static_cast<ssize_t>(sizeof n));  // writes of <= PIPE_BUF are atomic
-    acknowledged.insert(n);
-    if (!killed && acknowledged.size() >= kAcksBeforeKill) {
+    if (got != static_cast<ssize_t>(sizeof n)) {  // writes of <= PIPE_BUF are atomic
+      kill(child, SIGKILL);
+      waitpid(child, nullptr, 0);
+      FAIL() << "short read from the child: " << got;
+    }
+    acknowledged->insert(n);
+    if (!killed && ++received >= acks_before_kill) {
       ASSERT_EQ(kill(child, SIGKILL), 0);
       killed = true;
     }
@@ -650,8 +655,20 @@ TEST_F(SqliteStoreTest, SigkillLosesNothingAcknowledged) {
   ASSERT_EQ(waitpid(child, &wstatus, 0), child);
   ASSERT_TRUE(WIFSIGNALED(wstatus)) << "child exited with " << WEXITSTATUS(wstatus);
   EXPECT_EQ(WTERMSIG(wstatus), SIGKILL);
-  ASSERT_GE(acknowledged.size(), kAcksBeforeKill);
+  EXPECT_GE(received, acks_before_kill);
+}
 
+// Kills a committing process mid-stream, three times over the same file (so that recovery
+// from a crash is itself crashed into). Every acknowledged batch must be found whole after
+// reopening, and no batch may be found in part.
+TEST_F(SqliteStoreTest, SigkillLosesNothingAcknowledged) {
+  std::set<std::int64_t> acknowledged;
+  constexpr std::int64_t kRoundStride = 1'000'000;
+  const std::size_t kills[] = {400, 37, 1000};
+  for (std::size_t round = 0; round < std::size(kills); ++round) {
+    ASSERT_NO_FATAL_FAILURE(CommitUntilKilled(
+        path(), static_cast<std::int64_t>(round) * kRoundStride + 1, kills[round], &acknowledged));
+  }
   auto s = Open();
   ASSERT_NE(s, nullptr);
   for (const std::int64_t acked : acknowledged) {
@@ -664,7 +681,12 @@ TEST_F(SqliteStoreTest, SigkillLosesNothingAcknowledged) {
   filter.limit = 0;
   const auto all = s->ListExecutions(filter).executions;
   EXPECT_GE(all.size(), acknowledged.size());  // some committed but not yet acknowledged
-  for (const auto& e : all) EXPECT_EQ(s->CountHistory(e.arn), 3) << e.arn;
+  for (const auto& e : all) {
+    EXPECT_EQ(s->CountHistory(e.arn), 3) << e.arn;
+    EXPECT_EQ(s->GetInputs(e.arn).size(), 1u) << e.arn;
+  }
+  RecordProperty("acknowledged", static_cast<int>(acknowledged.size()));
+  RecordProperty("found", static_cast<int>(all.size()));
 }
 
 }  // namespace
