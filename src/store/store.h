@@ -110,9 +110,9 @@ struct WriteBatch {
 };
 
 struct ExecutionFilter {
-  std::string state_machine_arn;
+  std::string state_machine_arn;  // "": every state machine's (not an AWS listing; tools, tests)
   std::optional<std::string> status;
-  std::size_t limit = 100;
+  std::size_t limit = 100;  // 0: no limit
   // Resume after this position (an opaque cursor from the previous page); empty: first page.
   std::string after;
 };
