@@ -1,0 +1,53 @@
+// Shared pieces of the Step Functions operations: what they reach (the store and the runtime),
+// and AWS's answer shapes (timestamps as epoch seconds, ARNs, names, page tokens).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "api/protocol.h"
+#include "json/json.h"
+#include "runtime/runtime.h"
+#include "store/store.h"
+
+namespace stepway::api::sfn {
+
+struct Context {
+  store::Store& store;
+  store::Store& express_store;
+  runtime::Runtime& runtime;
+  std::string region = "us-east-1";
+  std::string account = "123456789012";
+};
+
+// An operation: reads the validated request, answers through `respond` exactly once.
+using Operation = void (*)(Context& context, const json::Object& request, Respond respond);
+
+// The operation called `name` ("StartExecution"), or nullptr when Stepway does not serve it.
+Operation FindOperation(std::string_view name);
+
+Response Ok(const json::Object& body);
+Response Error(std::string type, std::string message);
+
+// Epoch seconds with milliseconds, the AWS JSON protocol's timestamp.
+json::Value Timestamp(std::int64_t millis);
+
+// nullopt when `arn` is an ARN of `resource_type` ("stateMachine", "execution", "activity");
+// otherwise AWS's InvalidArn error.
+std::optional<Response> CheckArn(std::string_view arn, std::string_view resource_type);
+// Names of state machines, executions and activities: 1-80 characters, none of AWS's
+// forbidden ones (whitespace, brackets, wildcards, most punctuation, control characters).
+bool ValidName(std::string_view name);
+
+// Opaque page tokens holding an offset or a store cursor.
+std::string EncodePageToken(std::string_view position);
+std::optional<std::string> DecodePageToken(std::string_view token);
+
+// A string member, or "" / `fallback` when absent.
+std::string StringOf(const json::Object& o, std::string_view key, std::string_view fallback = "");
+std::int64_t IntOf(const json::Object& o, std::string_view key, std::int64_t fallback);
+bool BoolOf(const json::Object& o, std::string_view key, bool fallback);
+
+}  // namespace stepway::api::sfn

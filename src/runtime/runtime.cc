@@ -1,0 +1,905 @@
+#include "runtime/runtime.h"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/system_timer.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <deque>
+#include <future>
+#include <list>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <unordered_map>
+
+#include "asl/definition.h"
+#include "base/limits.h"
+#include "base/random.h"
+#include "engine/execution.h"
+#include "engine/history_event.h"
+
+namespace stepway::runtime {
+
+namespace asio = boost::asio;
+using engine::ExecutionStatus;
+using store::ExecutionInput;
+
+namespace {
+
+std::int64_t Millis(TimePoint t) { return t.time_since_epoch().count(); }
+TimePoint FromMillis(std::int64_t ms) { return TimePoint(std::chrono::milliseconds(ms)); }
+
+std::string ArnName(std::string_view arn) {
+  auto pos = arn.rfind(':');
+  return std::string(pos == std::string_view::npos ? arn : arn.substr(pos + 1));
+}
+
+// Mints the tokens of one execution from its seeded random stream, so a replay mints the same.
+class ExecutionTokens final : public engine::TokenMinter {
+ public:
+  ExecutionTokens(const TaskTokenCodec& codec, std::string arn, Random& random)
+      : codec_(codec), arn_(std::move(arn)), random_(random) {}
+  std::string Mint(std::int64_t task_id) override {
+    return codec_.Encode({arn_, task_id, random_.Next()});
+  }
+
+ private:
+  const TaskTokenCodec& codec_;
+  std::string arn_;
+  Random& random_;
+};
+
+struct OpenTask {
+  engine::TaskCommand command;
+  bool started = false;
+  std::unique_ptr<asio::system_timer> heartbeat;
+};
+
+// A running execution, owned by one shard.
+struct Live {
+  store::ExecutionRecord record;
+  std::shared_ptr<const asl::Definition> definition;
+  std::unique_ptr<SeededRandom> random;
+  std::unique_ptr<ExecutionTokens> tokens;
+  std::unique_ptr<engine::Execution> execution;
+  store::Store* store = nullptr;  // the durable store, or the express (memory) one
+  std::int64_t next_input = 1;
+  std::map<std::int64_t, std::unique_ptr<asio::system_timer>> timers;
+  std::map<std::int64_t, OpenTask> tasks;
+  std::function<void()> on_end;  // StartSyncExecution's waiter
+};
+
+// A task waiting for a worker, and a worker waiting for a task.
+struct QueuedActivityTask {
+  std::string execution_arn;
+  std::int64_t task_id = 0;
+  std::string token;
+  std::string input;
+};
+
+struct Poller {
+  std::uint64_t id = 0;
+  std::string worker_name;
+  std::function<void(Result<std::optional<ActivityTask>>)> done;
+  std::unique_ptr<asio::steady_timer> timeout;
+};
+
+// One thread owning a set of executions: everything about them runs on its io_context.
+class Shard {
+ public:
+  Shard() : work_(asio::make_work_guard(io_)) {}
+  void Run() {
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  void Stop() {
+    asio::post(io_, [this] {
+      for (auto& [arn, live] : live_) {
+        for (auto& [id, t] : live->timers) t->cancel();
+        for (auto& [id, t] : live->tasks) {
+          if (t.heartbeat) t.heartbeat->cancel();
+        }
+      }
+      live_.clear();
+    });
+    work_.reset();
+    io_.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+  asio::io_context& io() { return io_; }
+
+  std::unordered_map<std::string, std::unique_ptr<Live>>& live() { return live_; }
+
+ private:
+  asio::io_context io_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  std::thread thread_;
+  std::unordered_map<std::string, std::unique_ptr<Live>> live_;
+};
+
+}  // namespace
+
+class RuntimeImpl final : public Runtime {
+ public:
+  RuntimeImpl(store::Store& store, store::Store& express_store, const TaskTokenCodec& tokens,
+              Clock& clock, RuntimeOptions options)
+      : store_(store),
+        express_store_(express_store),
+        codec_(tokens),
+        clock_(clock),
+        options_(std::move(options)) {
+    int n = options_.shards > 0 ? options_.shards : int(std::thread::hardware_concurrency());
+    if (n <= 0) n = 1;
+    for (int i = 0; i < n; ++i) shards_.push_back(std::make_unique<Shard>());
+    for (auto& s : shards_) s->Run();
+    poll_thread_work_ = std::make_unique<Shard>();
+    poll_thread_work_->Run();
+  }
+  ~RuntimeImpl() override { Shutdown(); }
+
+  const RuntimeOptions& options() const override { return options_; }
+
+  void Shutdown() override {
+    std::call_once(shutdown_once_, [this] {
+      {
+        std::lock_guard<std::mutex> lock(activity_mu_);
+        shutting_down_ = true;
+      }
+      for (auto& s : shards_) s->Stop();
+      poll_thread_work_->Stop();
+    });
+  }
+
+  Status Recover() override;
+  void StartExecution(StartExecutionRequest request,
+                      std::function<void(Result<StartExecutionResult>)> done) override;
+  void StartSyncExecution(StartExecutionRequest request,
+                          std::function<void(Result<SyncExecutionResult>)> done) override;
+  void StopExecution(std::string execution_arn, std::string error, std::string cause,
+                     std::function<void(Result<std::int64_t>)> done) override;
+  void SendTaskSuccess(std::string token, std::string output,
+                       std::function<void(Status)> done) override;
+  void SendTaskFailure(std::string token, std::string error, std::string cause,
+                       std::function<void(Status)> done) override;
+  void SendTaskHeartbeat(std::string token, std::function<void(Status)> done) override;
+  void GetActivityTask(std::string activity_arn, std::string worker_name,
+                       std::function<void(Result<std::optional<ActivityTask>>)> done) override;
+  void InvalidateStateMachine(const std::string& arn) override {
+    std::lock_guard<std::mutex> lock(definitions_mu_);
+    definitions_.erase(arn);
+  }
+
+ private:
+  Shard& ShardOf(std::string_view arn) {
+    return *shards_[std::hash<std::string_view>{}(arn) % shards_.size()];
+  }
+
+  Result<std::shared_ptr<const asl::Definition>> DefinitionOf(const std::string& text);
+
+  // Applies one input to a live execution on its shard, commits it with the events it caused,
+  // then carries out the commands and calls `done`.
+  void Apply(Shard& shard, Live& live, ExecutionInput input, std::function<void(Status)> done,
+             bool replay = false);
+  void CarryOut(Shard& shard, const std::string& arn, engine::StepOutput& out);
+  void FinishIfEnded(Shard& shard, const std::string& arn);
+  void ArmTimer(Shard& shard, Live& live, std::int64_t timer_id, TimePoint fire_at);
+  void ArmHeartbeat(Shard& shard, Live& live, OpenTask& task);
+  void OfferActivityTask(const std::string& activity_arn, QueuedActivityTask task);
+  void RemoveActivityTask(const std::string& execution_arn, std::int64_t task_id);
+  void HandTaskToPoller(const std::string& activity_arn);
+  void TaskCall(std::string token, std::function<void(Shard&, Live&, std::int64_t)> apply,
+                std::function<void(Status)> done);
+  std::unique_ptr<Live> MakeLive(store::ExecutionRecord record,
+                                 std::shared_ptr<const asl::Definition> definition,
+                                 store::Store* store);
+  engine::ExecutionInfo InfoOf(const store::ExecutionRecord& record) const;
+
+  store::Store& store_;
+  store::Store& express_store_;
+  const TaskTokenCodec& codec_;
+  Clock& clock_;
+  RuntimeOptions options_;
+  std::vector<std::unique_ptr<Shard>> shards_;
+  std::unique_ptr<Shard> poll_thread_work_;  // the long-poll timers live here
+  std::once_flag shutdown_once_;
+
+  std::mutex definitions_mu_;
+  std::unordered_map<std::string, std::shared_ptr<const asl::Definition>> definitions_;
+  // GUARDED_BY(definitions_mu_): parsed definitions by their text (many machines share few).
+
+  std::mutex activity_mu_;
+  // GUARDED_BY(activity_mu_)
+  std::unordered_map<std::string, std::deque<QueuedActivityTask>> activity_tasks_;
+  std::unordered_map<std::string, std::list<Poller>> pollers_;
+  std::uint64_t next_poller_ = 0;
+  bool shutting_down_ = false;
+};
+
+// ---------------------------------------------------------------------------------------------
+
+Result<std::shared_ptr<const asl::Definition>> RuntimeImpl::DefinitionOf(const std::string& text) {
+  {
+    std::lock_guard<std::mutex> lock(definitions_mu_);
+    if (auto it = definitions_.find(text); it != definitions_.end()) return it->second;
+  }
+  asl::ParsedDefinition parsed = asl::ParseDefinition(text);
+  if (!parsed.definition) {
+    return Fail(ErrorCode::kInvalidArgument, asl::FormatInvalidDefinition(parsed.diagnostics));
+  }
+  std::lock_guard<std::mutex> lock(definitions_mu_);
+  if (definitions_.size() > 10000) definitions_.clear();
+  definitions_[text] = parsed.definition;
+  return parsed.definition;
+}
+
+engine::ExecutionInfo RuntimeImpl::InfoOf(const store::ExecutionRecord& record) const {
+  engine::ExecutionInfo info;
+  info.execution_arn = record.arn;
+  info.execution_name = record.name;
+  info.state_machine_arn = record.state_machine_arn;
+  info.state_machine_name = ArnName(record.state_machine_arn);
+  info.role_arn = record.role_arn;
+  info.start_time = FromMillis(record.start_millis);
+  info.redrive_count = record.redrive_count;
+  return info;
+}
+
+std::unique_ptr<Live> RuntimeImpl::MakeLive(store::ExecutionRecord record,
+                                            std::shared_ptr<const asl::Definition> definition,
+                                            store::Store* store) {
+  auto live = std::make_unique<Live>();
+  live->random = std::make_unique<SeededRandom>(record.seed);
+  live->tokens = std::make_unique<ExecutionTokens>(codec_, record.arn, *live->random);
+  live->execution = std::make_unique<engine::Execution>(definition, InfoOf(record));
+  live->definition = std::move(definition);
+  live->record = std::move(record);
+  live->store = store;
+  return live;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Applying inputs
+
+namespace {
+
+void Dispatch(engine::Execution& e, const ExecutionInput& in, const engine::Environment& env,
+              engine::StepOutput& out) {
+  switch (in.kind) {
+    case ExecutionInput::Kind::kStart: {
+      auto v = json::Parse(in.a);
+      e.Start(v ? std::move(*v) : json::Value(json::Object()), env, out);
+      break;
+    }
+    case ExecutionInput::Kind::kTaskStarted: e.TaskStarted(in.id, in.a, env, out); break;
+    case ExecutionInput::Kind::kTaskSucceeded: {
+      auto v = json::Parse(in.a);
+      e.TaskSucceeded(in.id, v ? std::move(*v) : json::Value(), env, out);
+      break;
+    }
+    case ExecutionInput::Kind::kTaskFailed: e.TaskFailed(in.id, in.a, in.b, env, out); break;
+    case ExecutionInput::Kind::kTaskTimedOut: e.TaskTimedOut(in.id, in.a, in.b, env, out); break;
+    case ExecutionInput::Kind::kTimerFired: e.TimerFired(in.id, env, out); break;
+    case ExecutionInput::Kind::kStop: e.Stop(in.a, in.b, env, out); break;
+  }
+}
+
+void UpdateRecord(store::ExecutionRecord& r, const engine::Execution& e, std::int64_t now) {
+  r.status = engine::ExecutionStatusName(e.status());
+  if (e.status() == ExecutionStatus::kRunning) return;
+  r.stop_millis = now;
+  if (e.status() == ExecutionStatus::kSucceeded && e.output()) {
+    r.output = json::Serialize(*e.output());
+  }
+  if (e.has_error()) r.error = e.error();
+  if (e.has_cause()) r.cause = e.cause();
+}
+
+}  // namespace
+
+void RuntimeImpl::Apply(Shard& shard, Live& live, ExecutionInput input,
+                        std::function<void(Status)> done, bool replay) {
+  input.sequence = live.next_input++;
+  engine::Environment env{FromMillis(input.at_millis), *live.random, *live.tokens};
+  auto out = std::make_shared<engine::StepOutput>();
+  const bool was_running = live.execution->status() == ExecutionStatus::kRunning;
+  Dispatch(*live.execution, input, env, *out);
+  const bool ended = was_running && live.execution->status() != ExecutionStatus::kRunning;
+
+  store::WriteBatch batch;
+  if (input.kind == ExecutionInput::Kind::kStart || ended) {
+    UpdateRecord(live.record, *live.execution, input.at_millis);
+    batch.executions.push_back(live.record);
+  }
+  store::WriteBatch::Appended appended;
+  appended.execution_arn = live.record.arn;
+  for (const engine::HistoryEvent& e : out->events) {
+    appended.events.push_back({e.id, json::Serialize(engine::ToJson(e))});
+  }
+  appended.inputs.push_back(std::move(input));
+  batch.appends.push_back(std::move(appended));
+
+  const std::string arn = live.record.arn;
+  live.store->Commit(std::move(batch), [this, &shard, arn, out, done = std::move(done)](Status s) {
+    asio::post(shard.io(), [this, &shard, arn, out, s, done = std::move(done)]() mutable {
+      if (s) {
+        CarryOut(shard, arn, *out);
+        FinishIfEnded(shard, arn);
+      }
+      if (done) done(s);
+    });
+  });
+}
+
+void RuntimeImpl::CarryOut(Shard& shard, const std::string& arn, engine::StepOutput& out) {
+  auto it = shard.live().find(arn);
+  if (it == shard.live().end()) return;
+  Live& live = *it->second;
+  for (std::int64_t id : out.cancelled_timers) {
+    if (auto t = live.timers.find(id); t != live.timers.end()) {
+      t->second->cancel();
+      live.timers.erase(t);
+    }
+  }
+  for (std::int64_t id : out.cancelled_tasks) {
+    if (auto t = live.tasks.find(id); t != live.tasks.end()) {
+      if (t->second.heartbeat) t->second.heartbeat->cancel();
+      if (t->second.command.resource.kind == engine::ResourceKind::kActivity) {
+        RemoveActivityTask(arn, id);
+      }
+      live.tasks.erase(t);
+    }
+  }
+  // Tasks the interpreter closed (a result arrived) need no bookkeeping any more.
+  for (auto t = live.tasks.begin(); t != live.tasks.end();) {
+    if (!live.execution->IsTaskOpen(t->first)) {
+      if (t->second.heartbeat) t->second.heartbeat->cancel();
+      t = live.tasks.erase(t);
+    } else {
+      ++t;
+    }
+  }
+  for (const engine::TimerCommand& t : out.timers) ArmTimer(shard, live, t.timer_id, t.fire_at);
+  for (engine::TaskCommand& task : out.tasks) {
+    const std::int64_t id = task.task_id;
+    OpenTask open;
+    open.command = std::move(task);
+    auto [pos, inserted] = live.tasks.emplace(id, std::move(open));
+    OpenTask& t = pos->second;
+    const engine::Resource& r = t.command.resource;
+    if (r.kind == engine::ResourceKind::kActivity) {
+      OfferActivityTask(r.arn, {arn, id, t.command.token, json::Serialize(t.command.input)});
+    } else if (r.kind == engine::ResourceKind::kService &&
+               r.pattern == engine::TaskPattern::kWaitForTaskToken) {
+      // The token has been handed out (an integration delivers it); the task waits for it.
+      ExecutionInput started;
+      started.kind = ExecutionInput::Kind::kTaskStarted;
+      started.at_millis = Millis(clock_.Now());
+      started.id = id;
+      t.started = true;
+      ArmHeartbeat(shard, live, t);
+      Apply(shard, live, std::move(started), nullptr);
+    } else {
+      ExecutionInput failed;
+      failed.kind = ExecutionInput::Kind::kTaskFailed;
+      failed.at_millis = Millis(clock_.Now());
+      failed.id = id;
+      failed.a = "States.TaskFailed";
+      failed.b = "Stepway has no integration for the resource '" + r.arn +
+                 "' yet: use an activity, or a .waitForTaskToken integration";
+      Apply(shard, live, std::move(failed), nullptr);
+    }
+  }
+}
+
+void RuntimeImpl::FinishIfEnded(Shard& shard, const std::string& arn) {
+  auto it = shard.live().find(arn);
+  if (it == shard.live().end()) return;
+  Live& live = *it->second;
+  if (live.execution->status() == ExecutionStatus::kRunning) return;
+  for (auto& [id, t] : live.timers) t->cancel();
+  for (auto& [id, t] : live.tasks) {
+    if (t.heartbeat) t.heartbeat->cancel();
+    if (t.command.resource.kind == engine::ResourceKind::kActivity) RemoveActivityTask(arn, id);
+  }
+  auto on_end = std::move(live.on_end);
+  shard.live().erase(it);
+  if (on_end) on_end();
+}
+
+void RuntimeImpl::ArmTimer(Shard& shard, Live& live, std::int64_t timer_id, TimePoint fire_at) {
+  const TimePoint now = clock_.Now();
+  auto delay = fire_at - now;
+  if (delay.count() < 0) delay = decltype(delay)(0);
+  delay = std::chrono::milliseconds(std::int64_t(double(delay.count()) * options_.wait_time_scale));
+  auto timer = std::make_unique<asio::system_timer>(shard.io());
+  timer->expires_after(delay);
+  const std::string arn = live.record.arn;
+  timer->async_wait([this, &shard, arn, timer_id](boost::system::error_code ec) {
+    if (ec) return;
+    auto it = shard.live().find(arn);
+    if (it == shard.live().end()) return;
+    Live& l = *it->second;
+    l.timers.erase(timer_id);
+    ExecutionInput in;
+    in.kind = ExecutionInput::Kind::kTimerFired;
+    in.at_millis = Millis(clock_.Now());
+    in.id = timer_id;
+    Apply(shard, l, std::move(in), nullptr);
+  });
+  live.timers[timer_id] = std::move(timer);
+}
+
+void RuntimeImpl::ArmHeartbeat(Shard& shard, Live& live, OpenTask& task) {
+  if (!task.command.heartbeat_seconds) return;
+  if (!task.heartbeat) task.heartbeat = std::make_unique<asio::system_timer>(shard.io());
+  task.heartbeat->expires_after(std::chrono::seconds(*task.command.heartbeat_seconds));
+  const std::string arn = live.record.arn;
+  const std::int64_t id = task.command.task_id;
+  task.heartbeat->async_wait([this, &shard, arn, id](boost::system::error_code ec) {
+    if (ec) return;
+    auto it = shard.live().find(arn);
+    if (it == shard.live().end() || !it->second->execution->IsTaskOpen(id)) return;
+    ExecutionInput in;
+    in.kind = ExecutionInput::Kind::kTaskTimedOut;
+    in.at_millis = Millis(clock_.Now());
+    in.id = id;
+    in.a = "States.HeartbeatTimeout";
+    Apply(shard, *it->second, std::move(in), nullptr);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Executions
+
+void RuntimeImpl::StartExecution(StartExecutionRequest request,
+                                 std::function<void(Result<StartExecutionResult>)> done) {
+  auto machine = store_.GetStateMachine(request.state_machine_arn);
+  if (!machine) {
+    done(Fail(ErrorCode::kNotFound, "State Machine Does Not Exist: '" +
+                                        request.state_machine_arn + "'"));
+    return;
+  }
+  auto definition = DefinitionOf(machine->definition);
+  if (!definition) {
+    done(tl::unexpected(definition.error()));
+    return;
+  }
+  auto input = json::Parse(request.input);
+  if (!input) {
+    done(Fail(ErrorCode::kInvalidArgument,
+              "Invalid State Machine Execution Input: '" + input.error().message + "'"));
+    return;
+  }
+  if (request.name.empty()) {
+    SystemRandom r;
+    request.name = NewUuid(r);
+  }
+  store::ExecutionRecord record;
+  record.arn = "arn:aws:states:" + options_.region + ":" + options_.account + ":" +
+               (machine->type == "EXPRESS" ? "express:" : "execution:") + machine->name + ":" +
+               request.name;
+  record.state_machine_arn = machine->arn;
+  record.name = request.name;
+  record.input = request.input;
+  record.definition = machine->definition;
+  record.role_arn = machine->role_arn;
+  record.type = machine->type;
+  {
+    SystemRandom r;
+    record.seed = r.Next() | 1;
+  }
+  store::Store* target = machine->type == "EXPRESS" ? &express_store_ : &store_;
+  Shard& shard = ShardOf(record.arn);
+  asio::post(shard.io(), [this, &shard, record = std::move(record), target,
+                          definition = std::move(*definition),
+                          done = std::move(done)]() mutable {
+    // Same name: the same execution when it is still running with the same input.
+    auto existing_live = shard.live().find(record.arn);
+    std::optional<store::ExecutionRecord> existing;
+    if (existing_live != shard.live().end()) {
+      existing = existing_live->second->record;
+    } else if (auto e = target->GetExecution(record.arn)) {
+      existing = std::move(*e);
+    }
+    if (existing) {
+      if (existing->status == "RUNNING" && existing->input == record.input) {
+        done(StartExecutionResult{existing->arn, existing->start_millis});
+      } else {
+        done(Fail(ErrorCode::kAlreadyExists,
+                  "Execution Already Exists: '" + record.arn + "'"));
+      }
+      return;
+    }
+    record.start_millis = Millis(clock_.Now());
+    const std::string arn = record.arn;
+    const std::int64_t start = record.start_millis;
+    ExecutionInput in;
+    in.kind = ExecutionInput::Kind::kStart;
+    in.at_millis = start;
+    in.a = record.input;
+    auto live = MakeLive(std::move(record), std::move(definition), target);
+    Live& l = *live;
+    shard.live()[arn] = std::move(live);
+    Apply(shard, l, std::move(in), [arn, start, done = std::move(done)](Status s) {
+      if (!s) {
+        done(tl::unexpected(s.error()));
+      } else {
+        done(StartExecutionResult{arn, start});
+      }
+    });
+  });
+}
+
+void RuntimeImpl::StartSyncExecution(StartExecutionRequest request,
+                                     std::function<void(Result<SyncExecutionResult>)> done) {
+  auto machine = store_.GetStateMachine(request.state_machine_arn);
+  if (!machine) {
+    done(Fail(ErrorCode::kNotFound, "State Machine Does Not Exist: '" +
+                                        request.state_machine_arn + "'"));
+    return;
+  }
+  if (machine->type != "EXPRESS") {
+    done(Fail(ErrorCode::kFailedPrecondition,
+              "This operation is only supported by Express state machines"));
+    return;
+  }
+  auto definition = DefinitionOf(machine->definition);
+  if (!definition) {
+    done(tl::unexpected(definition.error()));
+    return;
+  }
+  if (!json::Parse(request.input)) {
+    done(Fail(ErrorCode::kInvalidArgument, "Invalid State Machine Execution Input"));
+    return;
+  }
+  if (request.name.empty()) {
+    SystemRandom r;
+    request.name = NewUuid(r);
+  }
+  store::ExecutionRecord record;
+  record.arn = "arn:aws:states:" + options_.region + ":" + options_.account + ":express:" +
+               machine->name + ":" + request.name + ":" + request.name;
+  record.state_machine_arn = machine->arn;
+  record.name = request.name;
+  record.input = request.input;
+  record.definition = machine->definition;
+  record.role_arn = machine->role_arn;
+  record.type = "EXPRESS";
+  {
+    SystemRandom r;
+    record.seed = r.Next() | 1;
+  }
+  Shard& shard = ShardOf(record.arn);
+  asio::post(shard.io(), [this, &shard, record = std::move(record),
+                          definition = std::move(*definition),
+                          done = std::move(done)]() mutable {
+    record.start_millis = Millis(clock_.Now());
+    const std::string arn = record.arn;
+    ExecutionInput in;
+    in.kind = ExecutionInput::Kind::kStart;
+    in.at_millis = record.start_millis;
+    in.a = record.input;
+    auto live = MakeLive(std::move(record), std::move(definition), &express_store_);
+    Live& l = *live;
+    auto shared_done =
+        std::make_shared<std::function<void(Result<SyncExecutionResult>)>>(std::move(done));
+    l.on_end = [this, &l, shared_done]() {
+      SyncExecutionResult result;
+      result.record = l.record;
+      result.billed_millis = result.record.stop_millis.value_or(result.record.start_millis) -
+                             result.record.start_millis;
+      (*shared_done)(std::move(result));
+    };
+    shard.live()[arn] = std::move(live);
+    Apply(shard, l, std::move(in), nullptr);
+  });
+}
+
+void RuntimeImpl::StopExecution(std::string execution_arn, std::string error, std::string cause,
+                                std::function<void(Result<std::int64_t>)> done) {
+  Shard& shard = ShardOf(execution_arn);
+  asio::post(shard.io(), [this, &shard, arn = std::move(execution_arn), error = std::move(error),
+                          cause = std::move(cause), done = std::move(done)]() mutable {
+    auto it = shard.live().find(arn);
+    if (it == shard.live().end()) {
+      auto record = store_.GetExecution(arn);
+      if (!record) record = express_store_.GetExecution(arn);
+      if (!record) {
+        done(Fail(ErrorCode::kNotFound, "Execution Does Not Exist: '" + arn + "'"));
+        return;
+      }
+      done(record->stop_millis.value_or(Millis(clock_.Now())));
+      return;
+    }
+    ExecutionInput in;
+    in.kind = ExecutionInput::Kind::kStop;
+    in.at_millis = Millis(clock_.Now());
+    in.a = std::move(error);
+    in.b = std::move(cause);
+    const std::int64_t at = in.at_millis;
+    Apply(shard, *it->second, std::move(in), [at, done = std::move(done)](Status s) {
+      if (!s) {
+        done(tl::unexpected(s.error()));
+      } else {
+        done(at);
+      }
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Task callbacks
+
+void RuntimeImpl::TaskCall(std::string token,
+                           std::function<void(Shard&, Live&, std::int64_t)> apply,
+                           std::function<void(Status)> done) {
+  auto fields = codec_.Decode(token);
+  if (!fields) {
+    done(Fail(ErrorCode::kInvalidArgument, "Invalid Token: 'Invalid token'"));
+    return;
+  }
+  Shard& shard = ShardOf(fields->execution_arn);
+  asio::post(shard.io(), [this, &shard, fields = std::move(*fields), apply = std::move(apply),
+                          done = std::move(done)]() mutable {
+    auto it = shard.live().find(fields.execution_arn);
+    if (it == shard.live().end()) {
+      if (store_.GetExecution(fields.execution_arn) ||
+          express_store_.GetExecution(fields.execution_arn)) {
+        done(Fail(ErrorCode::kTimedOut, "Task Timed Out: 'Provided task does not exist anymore'"));
+      } else {
+        done(Fail(ErrorCode::kNotFound, "Task does not exist"));
+      }
+      return;
+    }
+    Live& live = *it->second;
+    if (!live.execution->IsTaskOpen(fields.task_id)) {
+      done(Fail(ErrorCode::kTimedOut, "Task Timed Out: 'Provided task does not exist anymore'"));
+      return;
+    }
+    apply(shard, live, fields.task_id);
+  });
+}
+
+void RuntimeImpl::SendTaskSuccess(std::string token, std::string output,
+                                  std::function<void(Status)> done) {
+  if (!json::Parse(output)) {
+    done(Fail(ErrorCode::kFailedPrecondition,
+              "Invalid Output: 'The output provided is not valid JSON'"));
+    return;
+  }
+  auto shared_done = std::make_shared<std::function<void(Status)>>(std::move(done));
+  TaskCall(
+      std::move(token),
+      [this, output = std::move(output), shared_done](Shard& shard, Live& live,
+                                                      std::int64_t task_id) mutable {
+        ExecutionInput in;
+        in.kind = ExecutionInput::Kind::kTaskSucceeded;
+        in.at_millis = Millis(clock_.Now());
+        in.id = task_id;
+        in.a = std::move(output);
+        Apply(shard, live, std::move(in), [shared_done](Status s) { (*shared_done)(s); });
+      },
+      [shared_done](Status s) { (*shared_done)(s); });
+}
+
+void RuntimeImpl::SendTaskFailure(std::string token, std::string error, std::string cause,
+                                  std::function<void(Status)> done) {
+  auto shared_done = std::make_shared<std::function<void(Status)>>(std::move(done));
+  TaskCall(
+      std::move(token),
+      [this, error = std::move(error), cause = std::move(cause), shared_done](
+          Shard& shard, Live& live, std::int64_t task_id) mutable {
+        ExecutionInput in;
+        in.kind = ExecutionInput::Kind::kTaskFailed;
+        in.at_millis = Millis(clock_.Now());
+        in.id = task_id;
+        in.a = std::move(error);
+        in.b = std::move(cause);
+        Apply(shard, live, std::move(in), [shared_done](Status s) { (*shared_done)(s); });
+      },
+      [shared_done](Status s) { (*shared_done)(s); });
+}
+
+void RuntimeImpl::SendTaskHeartbeat(std::string token, std::function<void(Status)> done) {
+  auto shared_done = std::make_shared<std::function<void(Status)>>(std::move(done));
+  TaskCall(
+      std::move(token),
+      [this, shared_done](Shard& shard, Live& live, std::int64_t task_id) {
+        auto t = live.tasks.find(task_id);
+        if (t != live.tasks.end() && t->second.heartbeat) ArmHeartbeat(shard, live, t->second);
+        (*shared_done)(Status());
+      },
+      [shared_done](Status s) { (*shared_done)(s); });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Activities
+
+void RuntimeImpl::OfferActivityTask(const std::string& activity_arn, QueuedActivityTask task) {
+  {
+    std::lock_guard<std::mutex> lock(activity_mu_);
+    activity_tasks_[activity_arn].push_back(std::move(task));
+  }
+  HandTaskToPoller(activity_arn);
+}
+
+void RuntimeImpl::RemoveActivityTask(const std::string& execution_arn, std::int64_t task_id) {
+  std::lock_guard<std::mutex> lock(activity_mu_);
+  for (auto& [arn, queue] : activity_tasks_) {
+    for (auto it = queue.begin(); it != queue.end(); ++it) {
+      if (it->execution_arn == execution_arn && it->task_id == task_id) {
+        queue.erase(it);
+        return;
+      }
+    }
+  }
+}
+
+// Pairs the oldest waiting task with the oldest waiting poller. The task is marked started
+// (ActivityStarted, committed) before the worker gets its token, so a task is never handed
+// out twice, even across a crash.
+void RuntimeImpl::HandTaskToPoller(const std::string& activity_arn) {
+  QueuedActivityTask task;
+  Poller poller;
+  {
+    std::lock_guard<std::mutex> lock(activity_mu_);
+    auto& queue = activity_tasks_[activity_arn];
+    auto& waiting = pollers_[activity_arn];
+    if (queue.empty() || waiting.empty()) return;
+    task = std::move(queue.front());
+    queue.pop_front();
+    poller = std::move(waiting.front());
+    waiting.pop_front();
+  }
+  if (poller.timeout) poller.timeout->cancel();
+  Shard& shard = ShardOf(task.execution_arn);
+  auto shared_poller = std::make_shared<Poller>(std::move(poller));
+  asio::post(shard.io(), [this, &shard, task = std::move(task), shared_poller,
+                          activity_arn]() mutable {
+    auto it = shard.live().find(task.execution_arn);
+    if (it == shard.live().end() || !it->second->execution->IsTaskOpen(task.task_id)) {
+      // The task went away meanwhile: the worker waits for the next one.
+      std::lock_guard<std::mutex> lock(activity_mu_);
+      pollers_[activity_arn].push_front(std::move(*shared_poller));
+      return;
+    }
+    Live& live = *it->second;
+    ExecutionInput in;
+    in.kind = ExecutionInput::Kind::kTaskStarted;
+    in.at_millis = Millis(clock_.Now());
+    in.id = task.task_id;
+    in.a = shared_poller->worker_name;
+    if (auto t = live.tasks.find(task.task_id); t != live.tasks.end()) {
+      t->second.started = true;
+      ArmHeartbeat(shard, live, t->second);
+    }
+    auto token = task.token;
+    auto input = task.input;
+    Apply(shard, live, std::move(in), [shared_poller, token, input](Status s) {
+      if (!s) {
+        shared_poller->done(tl::unexpected(s.error()));
+        return;
+      }
+      shared_poller->done(std::optional<ActivityTask>(ActivityTask{token, input}));
+    });
+  });
+  HandTaskToPoller(activity_arn);
+}
+
+void RuntimeImpl::GetActivityTask(std::string activity_arn, std::string worker_name,
+                                  std::function<void(Result<std::optional<ActivityTask>>)> done) {
+  if (!store_.GetActivity(activity_arn)) {
+    done(Fail(ErrorCode::kNotFound, "Activity Does Not Exist: '" + activity_arn + "'"));
+    return;
+  }
+  std::uint64_t id;
+  {
+    std::lock_guard<std::mutex> lock(activity_mu_);
+    if (shutting_down_) {
+      done(std::optional<ActivityTask>());
+      return;
+    }
+    id = ++next_poller_;
+    Poller p;
+    p.id = id;
+    p.worker_name = std::move(worker_name);
+    p.done = std::move(done);
+    p.timeout = std::make_unique<asio::steady_timer>(poll_thread_work_->io());
+    p.timeout->expires_after(std::chrono::seconds(options_.activity_poll_seconds));
+    p.timeout->async_wait([this, activity_arn, id](boost::system::error_code ec) {
+      if (ec) return;
+      std::function<void(Result<std::optional<ActivityTask>>)> expired;
+      {
+        std::lock_guard<std::mutex> lock(activity_mu_);
+        auto& waiting = pollers_[activity_arn];
+        for (auto it = waiting.begin(); it != waiting.end(); ++it) {
+          if (it->id == id) {
+            expired = std::move(it->done);
+            waiting.erase(it);
+            break;
+          }
+        }
+      }
+      if (expired) expired(std::optional<ActivityTask>());
+    });
+    pollers_[activity_arn].push_back(std::move(p));
+  }
+  HandTaskToPoller(activity_arn);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Recovery
+
+Status RuntimeImpl::Recover() {
+  std::vector<store::ExecutionRecord> running = store_.ListRunningExecutions();
+  for (store::ExecutionRecord& record : running) {
+    auto definition = DefinitionOf(record.definition);
+    if (!definition) continue;  // cannot happen for a definition that was accepted
+    std::vector<ExecutionInput> inputs = store_.GetInputs(record.arn);
+    const std::string arn = record.arn;
+    Shard& shard = ShardOf(arn);
+    std::promise<void> replayed;
+    asio::post(shard.io(), [this, &shard, record = std::move(record), inputs = std::move(inputs),
+                            definition = std::move(*definition), &replayed]() mutable {
+      auto live = MakeLive(std::move(record), std::move(definition), &store_);
+      Live& l = *live;
+      std::map<std::int64_t, TimePoint> timers;
+      std::map<std::int64_t, engine::TaskCommand> tasks;
+      std::set<std::int64_t> started;
+      for (const ExecutionInput& in : inputs) {
+        engine::Environment env{FromMillis(in.at_millis), *l.random, *l.tokens};
+        engine::StepOutput out;
+        Dispatch(*l.execution, in, env, out);
+        if (in.kind == ExecutionInput::Kind::kTimerFired) timers.erase(in.id);
+        if (in.kind == ExecutionInput::Kind::kTaskStarted) started.insert(in.id);
+        for (auto id : out.cancelled_timers) timers.erase(id);
+        for (auto& t : out.timers) timers[t.timer_id] = t.fire_at;
+        for (auto& t : out.tasks) tasks[t.task_id] = std::move(t);
+        l.next_input = in.sequence + 1;
+      }
+      const std::string arn = l.record.arn;
+      shard.live()[arn] = std::move(live);
+      if (l.execution->status() != ExecutionStatus::kRunning) {
+        // The end was applied but its record not yet written: write it now.
+        UpdateRecord(l.record, *l.execution, Millis(clock_.Now()));
+        store::WriteBatch batch;
+        batch.executions.push_back(l.record);
+        store_.Commit(std::move(batch), [](Status) {});
+        FinishIfEnded(shard, arn);
+        replayed.set_value();
+        return;
+      }
+      for (auto& [id, at] : timers) ArmTimer(shard, l, id, at);
+      for (auto& [id, command] : tasks) {
+        if (!l.execution->IsTaskOpen(id)) continue;
+        OpenTask open;
+        open.command = std::move(command);
+        open.started = started.count(id) > 0;
+        auto [pos, inserted] = l.tasks.emplace(id, std::move(open));
+        OpenTask& t = pos->second;
+        if (t.command.resource.kind == engine::ResourceKind::kActivity) {
+          if (!t.started) {
+            OfferActivityTask(t.command.resource.arn,
+                              {arn, id, t.command.token, json::Serialize(t.command.input)});
+          } else {
+            ArmHeartbeat(shard, l, t);
+          }
+        } else if (t.started) {
+          ArmHeartbeat(shard, l, t);
+        }
+      }
+      replayed.set_value();
+    });
+    replayed.get_future().wait();
+  }
+  return {};
+}
+
+std::unique_ptr<Runtime> NewRuntime(store::Store& store, store::Store& express_store,
+                                    const TaskTokenCodec& tokens, Clock& clock,
+                                    RuntimeOptions options) {
+  return std::make_unique<RuntimeImpl>(store, express_store, tokens, clock, std::move(options));
+}
+
+}  // namespace stepway::runtime
