@@ -1,6 +1,8 @@
 // stepway: the Step Functions and Transfer Family workflow engine, as one binary.
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 
+#include "app/serve.h"
 #include "cli/run_command.h"
 
 int main(int argc, char** argv) {
@@ -21,6 +23,27 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--fast-waits", run.fast_waits,
                     "Do not sleep in Wait states and retry back-offs");
 
+  stepway::app::ServeOptions serve;
+  std::vector<std::string> credentials;
+  CLI::App* serve_cmd = app.add_subcommand("serve", "Serve the Step Functions API over HTTP");
+  serve_cmd->add_option("--listen", serve.listen, "HOST:PORT to listen on (port 0: any free)")
+      ->capture_default_str();
+  serve_cmd->add_option("--data", serve.data, "The data folder (SQLite database, token key)")
+      ->capture_default_str();
+  serve_cmd->add_option("--store", serve.store, "sqlite (durable, default) or memory")
+      ->capture_default_str();
+  serve_cmd->add_option("--shards", serve.shards, "Interpreter threads (0: one per core)");
+  serve_cmd->add_option("--http-threads", serve.http_threads, "HTTP threads (0: one per core)");
+  serve_cmd->add_option("--wait-time-scale", serve.wait_time_scale,
+                        "Multiply Wait states and retry delays (e.g. 0.01 for tests)");
+  serve_cmd->add_option("--activity-poll-seconds", serve.activity_poll_seconds,
+                        "How long GetActivityTask waits for a task (AWS: 60)");
+  serve_cmd->add_option("--region", serve.region, "Region in ARNs")->capture_default_str();
+  serve_cmd->add_option("--account", serve.account, "Account id in ARNs")->capture_default_str();
+  serve_cmd->add_option("--credentials", credentials,
+                        "ACCESS_KEY:SECRET_KEY; when given, requests must be SigV4-signed "
+                        "(also from STEPWAY_CREDENTIALS)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -28,5 +51,19 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : 2;
   }
   if (*run_cmd) return stepway::cli::RunCommand(run);
+  if (*serve_cmd) {
+    if (const char* env = std::getenv("STEPWAY_CREDENTIALS"); env && credentials.empty()) {
+      credentials.emplace_back(env);
+    }
+    for (const std::string& c : credentials) {
+      const auto colon = c.find(':');
+      if (colon == std::string::npos || colon == 0 || colon + 1 == c.size()) {
+        std::fprintf(stderr, "stepway serve: --credentials wants ACCESS_KEY:SECRET_KEY\n");
+        return 2;
+      }
+      serve.credentials[c.substr(0, colon)] = c.substr(colon + 1);
+    }
+    return stepway::app::Serve(serve);
+  }
   return 2;
 }

@@ -663,6 +663,10 @@ void RuntimeImpl::TaskCall(std::string token,
 
 void RuntimeImpl::SendTaskSuccess(std::string token, std::string output,
                                   std::function<void(Status)> done) {
+  if (!codec_.Decode(token)) {
+    done(Fail(ErrorCode::kInvalidArgument, "Invalid Token: 'Invalid token'"));
+    return;
+  }
   if (!json::Parse(output)) {
     done(Fail(ErrorCode::kFailedPrecondition,
               "Invalid Output: 'The output provided is not valid JSON'"));

@@ -35,9 +35,15 @@ json::Object Describe(const store::ExecutionRecord& e) {
   if (e.error) out["error"] = *e.error;
   if (e.cause) out["cause"] = *e.cause;
   out["redriveCount"] = e.redrive_count;
-  out["redriveStatus"] = e.status == "RUNNING" || e.status == "SUCCEEDED" || e.type == "EXPRESS"
-                             ? "NOT_REDRIVABLE"
-                             : "REDRIVABLE";
+  if (e.type == "EXPRESS") {
+    out["redriveStatus"] = "NOT_REDRIVABLE";
+    out["redriveStatusReason"] = "Execution is of type EXPRESS and cannot be redriven";
+  } else if (e.status == "RUNNING" || e.status == "SUCCEEDED") {
+    out["redriveStatus"] = "NOT_REDRIVABLE";
+    out["redriveStatusReason"] = "Execution is " + e.status + " and cannot be redriven";
+  } else {
+    out["redriveStatus"] = "REDRIVABLE";
+  }
   return out;
 }
 
@@ -149,7 +155,10 @@ void ListExecutions(Context& c, const json::Object& request, Respond respond) {
                    {"name", e.name},
                    {"status", e.status},
                    {"startDate", Timestamp(e.start_millis)}};
-    if (e.stop_millis) o["stopDate"] = Timestamp(*e.stop_millis);
+    if (e.stop_millis) {
+      o["stopDate"] = Timestamp(*e.stop_millis);
+      o["redriveCount"] = e.redrive_count;
+    }
     items.push_back(std::move(o));
   }
   json::Object out{{"executions", std::move(items)}};

@@ -1,6 +1,7 @@
 // CreateStateMachine, DescribeStateMachine, ListStateMachines, UpdateStateMachine,
 // DeleteStateMachine, DescribeStateMachineForExecution, ValidateStateMachineDefinition.
 #include <chrono>
+#include <vector>
 
 #include "api/sfn/common.h"
 #include "api/sfn/operations.h"
@@ -36,9 +37,51 @@ json::Object TracingOf(const store::StateMachineRecord& r) {
   return json::Object{{"enabled", false}};
 }
 
-// The definition's problems as CreateStateMachine/UpdateStateMachine report them.
-std::optional<Response> CheckDefinition(const std::string& text) {
+// What an EXPRESS machine may not use: activities and the .sync and .waitForTaskToken
+// patterns, which wait longer than an Express execution lives.
+void ExpressDiagnostics(const asl::Machine& machine, const std::string& prefix,
+                        std::vector<asl::Diagnostic>& out) {
+  for (const asl::State& s : machine.states) {
+    const std::string location = prefix + "/States/" + s.name;
+    if (s.type == asl::StateType::kTask) {
+      const std::string& r = s.resource;
+      std::string message;
+      if (r.find(":activity:") != std::string::npos) {
+        message = "Express state machine does not support Activity ARN";
+      } else if (r.size() > 17 && r.compare(r.size() - 17, 17, ".waitForTaskToken") == 0) {
+        message = "Express state machine does not support '.waitForTaskToken' service integration ";
+      } else if (r.find(".sync") != std::string::npos) {
+        message = "Express state machine does not support '.sync' service integration";
+      }
+      if (!message.empty()) {
+        out.push_back({"ERROR", "SCHEMA_VALIDATION_FAILED", message, location + "/Resource"});
+      }
+    }
+    for (std::size_t i = 0; i < s.branches.size(); ++i) {
+      ExpressDiagnostics(*s.branches[i], location + "/Branches/" + std::to_string(i), out);
+    }
+    if (s.item_processor.machine) {
+      ExpressDiagnostics(*s.item_processor.machine, location + "/ItemProcessor", out);
+    }
+  }
+}
+
+asl::ParsedDefinition ParseForType(const std::string& text, const std::string& type) {
   asl::ParsedDefinition parsed = asl::ParseDefinition(text);
+  if (parsed.definition && type == "EXPRESS") {
+    std::vector<asl::Diagnostic> express;
+    ExpressDiagnostics(parsed.definition->machine, "", express);
+    if (!express.empty()) {
+      parsed.definition.reset();
+      parsed.diagnostics.insert(parsed.diagnostics.end(), express.begin(), express.end());
+    }
+  }
+  return parsed;
+}
+
+// The definition's problems as CreateStateMachine/UpdateStateMachine report them.
+std::optional<Response> CheckDefinition(const std::string& text, const std::string& type) {
+  asl::ParsedDefinition parsed = ParseForType(text, type);
   if (parsed.definition) return std::nullopt;
   return Error("InvalidDefinition", asl::FormatInvalidDefinition(parsed.diagnostics));
 }
@@ -78,7 +121,9 @@ void CreateStateMachine(Context& c, const json::Object& request, Respond respond
     return respond(Error("InvalidArn", "Invalid Arn: 'Invalid ARN prefix: " + role + "'"));
   }
   const std::string definition = StringOf(request, "definition");
-  if (auto e = CheckDefinition(definition)) return respond(std::move(*e));
+  if (auto e = CheckDefinition(definition, StringOf(request, "type", "STANDARD"))) {
+    return respond(std::move(*e));
+  }
   if (auto e = CheckLogging(request)) return respond(std::move(*e));
   store::StateMachineRecord r;
   r.name = name;
@@ -128,7 +173,8 @@ void DescribeStateMachine(Context& c, const json::Object& request, Respond respo
                    {"type", r->type},
                    {"creationDate", Timestamp(r->creation_millis)},
                    {"loggingConfiguration", LoggingOf(*r)},
-                   {"tracingConfiguration", TracingOf(*r)}};
+                   {"tracingConfiguration", TracingOf(*r)},
+                   {"encryptionConfiguration", json::Object{{"type", "AWS_OWNED_KEY"}}}};
   if (!r->revision_id.empty()) out["revisionId"] = r->revision_id;
   if (!r->description.empty()) out["description"] = r->description;
   respond(Ok(out));
@@ -175,7 +221,7 @@ void UpdateStateMachine(Context& c, const json::Object& request, Respond respond
   }
   if (has_definition) {
     const std::string definition = StringOf(request, "definition");
-    if (auto e = CheckDefinition(definition)) return respond(std::move(*e));
+    if (auto e = CheckDefinition(definition, r->type)) return respond(std::move(*e));
     r->definition = definition;
   }
   if (has_role) {
@@ -227,7 +273,8 @@ void DescribeStateMachineForExecution(Context& c, const json::Object& request, R
 }
 
 void ValidateStateMachineDefinition(Context& c, const json::Object& request, Respond respond) {
-  asl::ParsedDefinition parsed = asl::ParseDefinition(StringOf(request, "definition"));
+  asl::ParsedDefinition parsed =
+      ParseForType(StringOf(request, "definition"), StringOf(request, "type", "STANDARD"));
   json::Array diagnostics;
   std::int64_t max = IntOf(request, "maxResults", 100);
   if (max <= 0) max = 100;

@@ -1,0 +1,120 @@
+#include "app/serve.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+
+#include "api/service.h"
+#include "http/server.h"
+#include "runtime/runtime.h"
+#include "store/store.h"
+
+namespace stepway::app {
+
+namespace {
+
+bool SplitHostPort(const std::string& listen, std::string& host, std::uint16_t& port) {
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos) return false;
+  host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  char* end = nullptr;
+  long p = std::strtol(listen.c_str() + colon + 1, &end, 10);
+  if (end == listen.c_str() + colon + 1 || *end != '\0' || p < 0 || p > 65535) return false;
+  port = std::uint16_t(p);
+  return !host.empty();
+}
+
+}  // namespace
+
+int Serve(const ServeOptions& options) {
+  std::string host;
+  std::uint16_t port = 0;
+  if (!SplitHostPort(options.listen, host, port)) {
+    std::fprintf(stderr, "stepway serve: --listen wants HOST:PORT, got '%s'\n",
+                 options.listen.c_str());
+    return 2;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(options.data, ec);
+  if (ec) {
+    std::fprintf(stderr, "stepway serve: cannot create the data folder %s: %s\n",
+                 options.data.c_str(), ec.message().c_str());
+    return 1;
+  }
+  std::unique_ptr<store::Store> durable;
+  if (options.store == "memory") {
+    durable = store::NewMemoryStore();
+  } else if (options.store == "sqlite") {
+    auto opened = store::OpenSqliteStore(options.data + "/stepway.db");
+    if (!opened) {
+      std::fprintf(stderr, "stepway serve: %s\n", opened.error().message.c_str());
+      return 1;
+    }
+    durable = std::move(*opened);
+  } else {
+    std::fprintf(stderr, "stepway serve: --store is sqlite or memory, got '%s'\n",
+                 options.store.c_str());
+    return 2;
+  }
+  std::unique_ptr<store::Store> express = store::NewMemoryStore();
+  auto key = runtime::TaskTokenCodec::LoadOrCreateKey(options.data + "/token.key");
+  if (!key) {
+    std::fprintf(stderr, "stepway serve: %s\n", key.error().message.c_str());
+    return 1;
+  }
+  runtime::TaskTokenCodec tokens(*key);
+  SystemClock clock;
+  runtime::RuntimeOptions runtime_options;
+  runtime_options.region = options.region;
+  runtime_options.account = options.account;
+  runtime_options.shards = options.shards;
+  runtime_options.wait_time_scale = options.wait_time_scale;
+  runtime_options.activity_poll_seconds = options.activity_poll_seconds;
+  auto runtime = runtime::NewRuntime(*durable, *express, tokens, clock, runtime_options);
+  if (auto s = runtime->Recover(); !s) {
+    std::fprintf(stderr, "stepway serve: recovery failed: %s\n", s.error().message.c_str());
+    return 1;
+  }
+  api::sfn::Context context{*durable, *express, *runtime, options.region, options.account};
+  api::ServiceOptions service_options;
+  service_options.credentials = options.credentials;
+
+  // Block the stop signals in every thread; this one waits for them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  http::ServerOptions server_options;
+  server_options.host = host;
+  server_options.port = port;
+  server_options.threads = options.http_threads;
+  auto server = http::StartServer(server_options,
+                                  api::NewServiceHandler(context, std::move(service_options)));
+  if (!server) {
+    std::fprintf(stderr, "stepway serve: %s\n", server.error().message.c_str());
+    runtime->Shutdown();
+    return 1;
+  }
+  std::fprintf(stderr, "stepway: serving Step Functions on http://%s:%u (data: %s, store: %s)\n",
+               host.c_str(), unsigned((*server)->port()), options.data.c_str(),
+               options.store.c_str());
+  std::fflush(stderr);
+
+  int received = 0;
+  sigwait(&signals, &received);
+  std::fprintf(stderr, "stepway: stopping (%s)\n", strsignal(received));
+  (*server)->Stop();
+  runtime->Shutdown();
+  return 0;
+}
+
+}  // namespace stepway::app

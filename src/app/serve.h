@@ -1,0 +1,26 @@
+// `stepway serve`: the Step Functions service on HTTP, durable in a data folder.
+#pragma once
+
+#include <map>
+#include <string>
+
+namespace stepway::app {
+
+struct ServeOptions {
+  std::string listen = "127.0.0.1:8083";
+  std::string data = "./stepway-data";
+  std::string store = "sqlite";  // "sqlite" (in the data folder) or "memory"
+  int shards = 0;
+  int http_threads = 0;
+  double wait_time_scale = 1.0;
+  int activity_poll_seconds = 60;
+  std::string region = "us-east-1";
+  std::string account = "123456789012";
+  std::map<std::string, std::string> credentials;  // access key -> secret (SigV4 checked)
+};
+
+// Serves until SIGINT or SIGTERM. Exit code: 0 after a clean stop, 2 for bad options, 1 when
+// the data folder, the store or the listening address cannot be used.
+int Serve(const ServeOptions& options);
+
+}  // namespace stepway::app
