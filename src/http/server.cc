@@ -224,9 +224,12 @@ class Session : public std::enable_shared_from_this<Session> {
     // After a header_limit error the start line may not have been parsed.
     slot.version = parser_->get().version() == 10 ? 10 : 11;
     slot.keep_alive = false;
+    // Transfer Family speaks JSON 1.1 ("Message"); everything else here 1.0 ("message").
+    const bool json_1_1 =
+        parser_->get()["X-Amz-Target"].starts_with("TransferService.");
     slot.response = MakeResponse(
         slot, api::ErrorResponse({std::move(type), std::move(message), status},
-                                 api::JsonVersion::k1_0));
+                                 json_1_1 ? api::JsonVersion::k1_1 : api::JsonVersion::k1_0));
     Write();
   }
 

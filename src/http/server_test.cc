@@ -244,7 +244,9 @@ TEST(ServerTest, BodyOverTheLimitIs413AndCloses) {
     const Response response = client.Read();
     EXPECT_EQ(response.result_int(), 413);
     EXPECT_EQ(response["X-Amzn-ErrorType"], "RequestEntityTooLargeException");
-    EXPECT_NE(response.body().find("RequestEntityTooLargeException"), std::string::npos);
+    EXPECT_NE(response.body().find(R"("__type":"RequestEntityTooLargeException")"),
+              std::string::npos);
+    EXPECT_NE(response.body().find(R"("message":)"), std::string::npos);
     EXPECT_FALSE(response.keep_alive());
     EXPECT_TRUE(client.ClosedWithin(5s));
   }
@@ -255,6 +257,18 @@ TEST(ServerTest, BodyOverTheLimitIs413AndCloses) {
     client.SendRaw("400\r\n" + std::string(1024, 'y') + "\r\n400\r\n" + std::string(1024, 'y') +
                    "\r\n0\r\n\r\n");
     EXPECT_EQ(client.Read().result_int(), 413);
+  }
+  {
+    // Transfer Family's JSON 1.1 spells the message member "Message".
+    Client client(server->port());
+    auto request = Post(std::string(4096, 'x'));
+    request.set("X-Amz-Target", "TransferService.StartFileTransfer");
+    request.set(bhttp::field::content_type, "application/x-amz-json-1.1");
+    client.Send(request);
+    const Response response = client.Read();
+    EXPECT_EQ(response.result_int(), 413);
+    EXPECT_EQ(response[bhttp::field::content_type], "application/x-amz-json-1.1");
+    EXPECT_NE(response.body().find(R"("Message":)"), std::string::npos);
   }
   EXPECT_EQ(calls, 1);
 }
