@@ -1463,6 +1463,19 @@ void Execution::TaskStarted(std::int64_t task_id, std::string_view worker_name,
   }
 }
 
+bool Execution::TaskSubmitted(std::int64_t task_id, json::Value response,
+                              const Environment& env, StepOutput& out) {
+  Frame* f = FindTaskFrame(task_id);
+  if (f == nullptr) return false;
+  if (!f->task_started) TaskStarted(task_id, "", env, out);
+  HistoryEvent& e = Chain(*f, Emit(EventType::kTaskSubmitted, env, out));
+  e.resource_type = f->resource.EventResourceType();
+  e.resource = f->resource.EventResource();
+  e.payload = MakePayload(std::move(response));
+  e.payload_member = "output";
+  return true;
+}
+
 bool Execution::TaskSucceeded(std::int64_t task_id, json::Value output, const Environment& env,
                               StepOutput& out) {
   Frame* f = FindTaskFrame(task_id);

@@ -106,6 +106,10 @@ class Execution {
   // LambdaFunctionStarted. Ignored for an unknown or finished task.
   void TaskStarted(std::int64_t task_id, std::string_view worker_name, const Environment& env,
                    StepOutput& out);
+  // A .waitForTaskToken task's request went out: emits TaskSubmitted with the service's
+  // response; the task stays open until its token comes back. False when not open.
+  bool TaskSubmitted(std::int64_t task_id, json::Value response, const Environment& env,
+                     StepOutput& out);
   // A task's result arrived. Ignored (returns false) when the task is not open.
   bool TaskSucceeded(std::int64_t task_id, json::Value output, const Environment& env,
                      StepOutput& out);

@@ -69,6 +69,14 @@ struct Live {
   std::map<std::int64_t, std::unique_ptr<asio::system_timer>> timers;
   std::map<std::int64_t, OpenTask> tasks;
   std::function<void()> on_end;  // StartSyncExecution's waiter
+  std::vector<std::function<void(Result<store::ExecutionRecord>)>> watchers;
+};
+
+// Closed when the runtime shuts down: reports from integrations arriving later are dropped
+// instead of being posted to shards that are going away.
+struct Gate {
+  std::mutex mu;
+  bool open = true;  // GUARDED_BY(mu)
 };
 
 // A task waiting for a worker, and a worker waiting for a task.
@@ -143,6 +151,10 @@ class RuntimeImpl final : public Runtime {
   void Shutdown() override {
     std::call_once(shutdown_once_, [this] {
       {
+        std::lock_guard<std::mutex> lock(gate_->mu);
+        gate_->open = false;
+      }
+      {
         std::lock_guard<std::mutex> lock(activity_mu_);
         shutting_down_ = true;
       }
@@ -165,6 +177,8 @@ class RuntimeImpl final : public Runtime {
   void SendTaskHeartbeat(std::string token, std::function<void(Status)> done) override;
   void GetActivityTask(std::string activity_arn, std::string worker_name,
                        std::function<void(Result<std::optional<ActivityTask>>)> done) override;
+  void WatchExecution(std::string execution_arn,
+                      std::function<void(Result<store::ExecutionRecord>)> on_end) override;
   void InvalidateStateMachine(const std::string& arn) override {
     std::lock_guard<std::mutex> lock(definitions_mu_);
     definitions_.erase(arn);
@@ -190,6 +204,7 @@ class RuntimeImpl final : public Runtime {
   void HandTaskToPoller(const std::string& activity_arn);
   void TaskCall(std::string token, std::function<void(Shard&, Live&, std::int64_t)> apply,
                 std::function<void(Status)> done);
+  void Invoke(Shard& shard, Live& live, OpenTask& task, bool resumed);
   std::unique_ptr<Live> MakeLive(store::ExecutionRecord record,
                                  std::shared_ptr<const asl::Definition> definition,
                                  store::Store* store);
@@ -203,6 +218,7 @@ class RuntimeImpl final : public Runtime {
   std::vector<std::unique_ptr<Shard>> shards_;
   std::unique_ptr<Shard> poll_thread_work_;  // the long-poll timers live here
   std::once_flag shutdown_once_;
+  std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();
 
   std::mutex definitions_mu_;
   std::unordered_map<std::string, std::shared_ptr<const asl::Definition>> definitions_;
@@ -281,6 +297,11 @@ void Dispatch(engine::Execution& e, const ExecutionInput& in, const engine::Envi
     case ExecutionInput::Kind::kTaskTimedOut: e.TaskTimedOut(in.id, in.a, in.b, env, out); break;
     case ExecutionInput::Kind::kTimerFired: e.TimerFired(in.id, env, out); break;
     case ExecutionInput::Kind::kStop: e.Stop(in.a, in.b, env, out); break;
+    case ExecutionInput::Kind::kTaskSubmitted: {
+      auto v = json::Parse(in.a);
+      e.TaskSubmitted(in.id, v ? std::move(*v) : json::Value(), env, out);
+      break;
+    }
   }
 }
 
@@ -346,6 +367,11 @@ void RuntimeImpl::CarryOut(Shard& shard, const std::string& arn, engine::StepOut
       if (t->second.heartbeat) t->second.heartbeat->cancel();
       if (t->second.command.resource.kind == engine::ResourceKind::kActivity) {
         RemoveActivityTask(arn, id);
+      } else if (options_.integrations) {
+        TaskInvocation probe;
+        probe.execution_arn = arn;
+        probe.command = t->second.command;
+        if (Integration* i = options_.integrations(probe)) i->Cancel(arn, id);
       }
       live.tasks.erase(t);
     }
@@ -369,27 +395,94 @@ void RuntimeImpl::CarryOut(Shard& shard, const std::string& arn, engine::StepOut
     const engine::Resource& r = t.command.resource;
     if (r.kind == engine::ResourceKind::kActivity) {
       OfferActivityTask(r.arn, {arn, id, t.command.token, json::Serialize(t.command.input)});
-    } else if (r.kind == engine::ResourceKind::kService &&
-               r.pattern == engine::TaskPattern::kWaitForTaskToken) {
-      // The token has been handed out (an integration delivers it); the task waits for it.
-      ExecutionInput started;
-      started.kind = ExecutionInput::Kind::kTaskStarted;
-      started.at_millis = Millis(clock_.Now());
-      started.id = id;
-      t.started = true;
-      ArmHeartbeat(shard, live, t);
-      Apply(shard, live, std::move(started), nullptr);
-    } else {
-      ExecutionInput failed;
-      failed.kind = ExecutionInput::Kind::kTaskFailed;
-      failed.at_millis = Millis(clock_.Now());
-      failed.id = id;
-      failed.a = "States.TaskFailed";
-      failed.b = "Stepway has no integration for the resource '" + r.arn +
-                 "' yet: use an activity, or a .waitForTaskToken integration";
-      Apply(shard, live, std::move(failed), nullptr);
+      continue;
     }
+    ExecutionInput started;
+    started.kind = ExecutionInput::Kind::kTaskStarted;
+    started.at_millis = Millis(clock_.Now());
+    started.id = id;
+    t.started = true;
+    ArmHeartbeat(shard, live, t);
+    Apply(shard, live, std::move(started), nullptr);
+    Invoke(shard, live, t, /*resumed=*/false);
   }
+}
+
+namespace {
+
+// Turns an integration's reports into inputs of the execution, on its shard.
+class ShardReporter final : public TaskReporter {
+ public:
+  using Post = std::function<void(ExecutionInput)>;
+  ShardReporter(std::shared_ptr<Gate> gate, Post post) : gate_(std::move(gate)), post_(std::move(post)) {}
+  void Submitted(json::Value response) override {
+    ExecutionInput in;
+    in.kind = ExecutionInput::Kind::kTaskSubmitted;
+    in.a = json::Serialize(response);
+    Send(std::move(in));
+  }
+  void Succeeded(json::Value output) override {
+    ExecutionInput in;
+    in.kind = ExecutionInput::Kind::kTaskSucceeded;
+    in.a = json::Serialize(output);
+    Send(std::move(in));
+  }
+  void Failed(std::string error, std::string cause) override {
+    ExecutionInput in;
+    in.kind = ExecutionInput::Kind::kTaskFailed;
+    in.a = std::move(error);
+    in.b = std::move(cause);
+    Send(std::move(in));
+  }
+
+ private:
+  void Send(ExecutionInput in) {
+    std::lock_guard<std::mutex> lock(gate_->mu);
+    if (gate_->open) post_(std::move(in));
+  }
+  std::shared_ptr<Gate> gate_;
+  Post post_;
+};
+
+}  // namespace
+
+void RuntimeImpl::Invoke(Shard& shard, Live& live, OpenTask& t, bool resumed) {
+  TaskInvocation invocation;
+  invocation.execution_arn = live.record.arn;
+  invocation.execution_name = live.record.name;
+  invocation.state_machine_arn = live.record.state_machine_arn;
+  invocation.region = options_.region;
+  invocation.account = options_.account;
+  invocation.command = t.command;
+  invocation.resumed = resumed;
+  Integration* integration = options_.integrations ? options_.integrations(invocation) : nullptr;
+  const engine::Resource& r = t.command.resource;
+  if (integration == nullptr) {
+    if (r.pattern == engine::TaskPattern::kWaitForTaskToken) return;  // waits for its token
+    ExecutionInput failed;
+    failed.kind = ExecutionInput::Kind::kTaskFailed;
+    failed.at_millis = Millis(clock_.Now());
+    failed.id = t.command.task_id;
+    failed.a = "States.TaskFailed";
+    failed.b = "Stepway has no integration for the resource '" + r.arn +
+               "': configure one (see `stepway serve --help`: --functions, --lambda-endpoint, "
+               "--endpoint SERVICE=URL, --mock-config)";
+    Apply(shard, live, std::move(failed), nullptr);
+    return;
+  }
+  const std::string arn = live.record.arn;
+  const std::int64_t task_id = t.command.task_id;
+  auto reporter = std::make_shared<ShardReporter>(
+      gate_, [this, &shard, arn, task_id](ExecutionInput in) {
+        asio::post(shard.io(), [this, &shard, arn, task_id, in = std::move(in)]() mutable {
+          auto it = shard.live().find(arn);
+          if (it == shard.live().end() || !it->second->execution->IsTaskOpen(task_id)) return;
+          in.at_millis = Millis(clock_.Now());
+          in.id = task_id;
+          Apply(shard, *it->second, std::move(in), nullptr);
+        });
+      });
+  integration->Invoke(std::move(invocation), std::move(reporter));
 }
 
 void RuntimeImpl::FinishIfEnded(Shard& shard, const std::string& arn) {
@@ -403,8 +496,11 @@ void RuntimeImpl::FinishIfEnded(Shard& shard, const std::string& arn) {
     if (t.command.resource.kind == engine::ResourceKind::kActivity) RemoveActivityTask(arn, id);
   }
   auto on_end = std::move(live.on_end);
+  auto watchers = std::move(live.watchers);
+  const store::ExecutionRecord record = live.record;
   shard.live().erase(it);
   if (on_end) on_end();
+  for (auto& w : watchers) w(record);
 }
 
 void RuntimeImpl::ArmTimer(Shard& shard, Live& live, std::int64_t timer_id, TimePoint fire_at) {
@@ -832,6 +928,25 @@ void RuntimeImpl::GetActivityTask(std::string activity_arn, std::string worker_n
   HandTaskToPoller(activity_arn);
 }
 
+void RuntimeImpl::WatchExecution(std::string execution_arn,
+                                 std::function<void(Result<store::ExecutionRecord>)> on_end) {
+  Shard& shard = ShardOf(execution_arn);
+  asio::post(shard.io(), [this, &shard, arn = std::move(execution_arn),
+                          on_end = std::move(on_end)]() mutable {
+    if (auto it = shard.live().find(arn); it != shard.live().end()) {
+      it->second->watchers.push_back(std::move(on_end));
+      return;
+    }
+    auto record = store_.GetExecution(arn);
+    if (!record) record = express_store_.GetExecution(arn);
+    if (!record) {
+      on_end(Fail(ErrorCode::kNotFound, "Execution Does Not Exist: '" + arn + "'"));
+      return;
+    }
+    on_end(std::move(*record));
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Recovery
 
@@ -851,7 +966,9 @@ Status RuntimeImpl::Recover() {
       std::map<std::int64_t, TimePoint> timers;
       std::map<std::int64_t, engine::TaskCommand> tasks;
       std::set<std::int64_t> started;
+      std::set<std::int64_t> submitted;
       for (const ExecutionInput& in : inputs) {
+        if (in.kind == ExecutionInput::Kind::kTaskSubmitted) submitted.insert(in.id);
         engine::Environment env{FromMillis(in.at_millis), *l.random, *l.tokens};
         engine::StepOutput out;
         Dispatch(*l.execution, in, env, out);
@@ -889,8 +1006,11 @@ Status RuntimeImpl::Recover() {
           } else {
             ArmHeartbeat(shard, l, t);
           }
-        } else if (t.started) {
+        } else {
           ArmHeartbeat(shard, l, t);
+          // The integration's work did not report before the restart: run it again (a
+          // .waitForTaskToken request that went out is not sent twice).
+          if (!submitted.count(id)) Invoke(shard, l, t, /*resumed=*/true);
         }
       }
       replayed.set_value();

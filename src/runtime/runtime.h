@@ -22,6 +22,7 @@
 #include "base/result.h"
 #include "base/time.h"
 #include "json/json.h"
+#include "runtime/integration.h"
 #include "runtime/task_token.h"
 #include "store/store.h"
 
@@ -35,6 +36,8 @@ struct RuntimeOptions {
   double wait_time_scale = 1.0;
   // How long GetActivityTask waits for a task before answering with none (AWS: 60 s).
   int activity_poll_seconds = 60;
+  // Who runs Task resources other than activities (Lambda, HTTP, AWS services, mocks ...).
+  IntegrationResolver integrations;
 };
 
 struct StartExecutionRequest {
@@ -42,6 +45,7 @@ struct StartExecutionRequest {
   std::string name;        // empty: a UUID is chosen
   std::string input = "{}";
   std::string trace_header;
+  std::string test_case;  // a mock test case ("arn#Case" in StartExecution), or ""
 };
 
 struct StartExecutionResult {
@@ -97,6 +101,11 @@ class Runtime {
   // with nullopt when none came. kNotFound when the activity does not exist.
   virtual void GetActivityTask(std::string activity_arn, std::string worker_name,
                                std::function<void(Result<std::optional<ActivityTask>>)> done) = 0;
+
+  // Calls `on_end` once the execution has ended — at once when it already has — with its
+  // final record; kNotFound when there is no such execution. For `.sync` child executions.
+  virtual void WatchExecution(std::string execution_arn,
+                              std::function<void(Result<store::ExecutionRecord>)> on_end) = 0;
 
   // Forget the cached parse of a state machine's definition (after Update/Delete).
   virtual void InvalidateStateMachine(const std::string& state_machine_arn) = 0;

@@ -83,6 +83,7 @@ struct ExecutionInput {
     kTaskTimedOut = 4,   // a = error, b = cause
     kTimerFired = 5,
     kStop = 6,           // a = error, b = cause
+    kTaskSubmitted = 7,  // a = the service's response JSON (.waitForTaskToken)
   };
   std::int64_t sequence = 0;  // 1, 2, ... per execution
   Kind kind = Kind::kStart;
