@@ -10,6 +10,7 @@
 
 #include "api/service.h"
 #include "http/server.h"
+#include "integrations/registry.h"
 #include "runtime/runtime.h"
 #include "store/store.h"
 
@@ -77,6 +78,9 @@ int Serve(const ServeOptions& options) {
   runtime_options.shards = options.shards;
   runtime_options.wait_time_scale = options.wait_time_scale;
   runtime_options.activity_poll_seconds = options.activity_poll_seconds;
+  // The Task integrations this server runs (each added below from its options).
+  integrations::Registry registry;
+  runtime_options.integrations = registry.Resolver();
   auto runtime = runtime::NewRuntime(*durable, *express, tokens, clock, runtime_options);
   if (auto s = runtime->Recover(); !s) {
     std::fprintf(stderr, "stepway serve: recovery failed: %s\n", s.error().message.c_str());
