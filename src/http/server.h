@@ -29,7 +29,10 @@ class Server {
   virtual ~Server() = default;
   // The port actually bound.
   virtual std::uint16_t port() const = 0;
-  // Stops accepting, closes connections, joins the threads. Idempotent.
+  // Stops accepting, closes connections (answers not yet written are dropped), joins the
+  // threads. Idempotent; callable from any thread except the server's own io threads (so not
+  // from inside a handler). A Respond called or destroyed after Stop, or after the Server is
+  // gone, is harmless: its answer is dropped.
   virtual void Stop() = 0;
 };
 
