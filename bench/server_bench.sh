@@ -17,7 +17,8 @@
 #              installs nginx-light and wrk when missing and running as root
 # Environment: N (20000) CONNS (64) WORKERS (64) FEEDERS (8) PARK_N (200000) CLIENT_THREADS (1)
 #   CEILING_DUR (5s) SERVE_ARGS (extra `stepway serve` flags) OUT_DIR (bench/results)
-#   PERF=SCENARIO  record `perf record -g` on the server during that scenario
+#   PERF=SCENARIO  record `perf record $PERF_ARGS` (default -g) on the server during that
+#                  scenario (callback, roundtrip, start, park, or restart: the recovery)
 #                  (written to $OUT_DIR/perf-SCENARIO.data)
 # Output: $OUT_DIR/server_bench.txt (everything) and $OUT_DIR/server_bench.jsonl (JSON lines).
 set -uo pipefail
@@ -79,7 +80,8 @@ stop_server() {
 start_perf() {
   [[ "$PERF" == "$1" ]] || return 0
   command -v perf >/dev/null || { log "(perf not found)"; return 0; }
-  perf record -F 499 -g -p "$server_pid" -o "$out/perf-$1.data" >/dev/null 2>&1 &
+  # shellcheck disable=SC2086
+  perf record -F 499 ${PERF_ARGS:--g} -p "$server_pid" -o "$out/perf-$1.data" >/dev/null 2>&1 &
   perf_pid=$!
 }
 
@@ -93,7 +95,8 @@ stop_perf() {
 
 # run_client ARGS...: runs callback_bench against the server; output to both files.
 run_client() {
-  "$client" --port "$server_port" --threads "$CLIENT_THREADS" "$@" | tee -a "$txt" |
+  "$client" --port "$server_port" --server-pid "$server_pid" --threads "$CLIENT_THREADS" "$@" |
+    tee -a "$txt" |
     grep --line-buffered '^{' >>"$jsonl"
   return "${PIPESTATUS[0]}"
 }
@@ -132,7 +135,7 @@ for scenario in $SCENARIOS; do
     start_server "$data" 127.0.0.1:0 || { log "server did not start"; failed=1; continue; }
     log "## park (server pid $server_pid, port $server_port, data $data)"
     start_perf park
-    run_client park --n "$PARK_N" --connections "$CONNS" --server-pid "$server_pid" || failed=1
+    run_client park --n "$PARK_N" --connections "$CONNS" || failed=1
     stop_perf
     probe="$(grep '"probe_arn"' "$jsonl" | tail -1 | sed 's/.*"probe_arn":"\([^"]*\)".*/\1/')"
     log "park: data folder $(du -sh "$data" | cut -f1); kill -9 $server_pid"
@@ -197,7 +200,9 @@ rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
 def fmt(r):
     return (f"{r['scenario']:<10} {r['phase']:<30} {r['per_s']:>10.0f}/s  p50 {r['latency_ms_p50']:7.2f} ms"
             f"  p99 {r['latency_ms_p99']:7.2f} ms  max {r['latency_ms_max']:8.2f} ms"
-            f"  err {r['errors']}  load {r['load1']:.2f}")
+            f"  err {r['errors']}  load {r['load1']:.2f}"
+            + (f"  server {r['server_cores']:.2f} cores, {r['server_cpu_us_per_op']:.0f} us CPU/op"
+               if "server_cores" in r else ""))
 sts = ceiling = None
 for r in rows:
     if "per_s" in r:

@@ -99,6 +99,33 @@ long long RssBytes(int pid) {
   return -1;
 }
 
+// User + system CPU time of a process in seconds (all its threads), or -1.
+double CpuSeconds(int pid) {
+  if (pid <= 0) return -1;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto close = text.rfind(')');  // the command name may hold spaces
+  if (close == std::string::npos) return -1;
+  std::istringstream fields(text.substr(close + 2));
+  std::string skip;
+  for (int i = 3; i < 14; ++i) fields >> skip;  // state .. cmajflt (fields 3-13)
+  long long utime = 0, stime = 0;
+  fields >> utime >> stime;
+  return double(utime + stime) / double(sysconf(_SC_CLK_TCK));
+}
+
+// The server's CPU time (all threads) since construction: what a phase cost it.
+class ServerCpu {
+ public:
+  explicit ServerCpu(int pid) : pid_(pid), start_(CpuSeconds(pid)) {}
+  // Seconds used since construction, or -1 when the pid is unknown.
+  double Used() const { return pid_ > 0 && start_ >= 0 ? CpuSeconds(pid_) - start_ : -1; }
+
+ private:
+  int pid_;
+  double start_;
+};
+
 std::string Quote(std::string_view s) { return json::Serialize(json::Value(json::String(s))); }
 
 // ---------------------------------------------------------------------------------------------
@@ -253,18 +280,31 @@ Summary Summarize(const PerConnection& per) {
 }
 
 // Prints one phase: a human line and a JSON line. `extra` is appended to the JSON object
-// (",\"key\":value..." form).
+// (",\"key\":value..." form). `cpu` gives the server's CPU time over the phase, when known.
 void Report(const std::string& scenario, const std::string& phase, long n, double seconds,
             const PerConnection& latencies, Failures& failures, int connections,
-            const std::string& extra = "") {
+            const ServerCpu& cpu, std::string extra = "") {
   const Summary s = Summarize(latencies);
   const double rate = seconds > 0 ? double(n) / seconds : 0;
   const double load = LoadAverage();
+  const double used = cpu.Used();
+  std::string cpu_text;
+  if (used >= 0) {
+    const double cores = seconds > 0 ? used / seconds : 0;
+    const double per_op_us = n > 0 ? used * 1e6 / double(n) : 0;
+    char buf[200];
+    std::snprintf(buf, sizeof buf, "  server %.2f cores, %.0f us CPU/op", cores, per_op_us);
+    cpu_text = buf;
+    std::snprintf(buf, sizeof buf,
+                  ",\"server_cpu_s\":%.2f,\"server_cores\":%.3f,\"server_cpu_us_per_op\":%.1f",
+                  used, cores, per_op_us);
+    extra += buf;
+  }
   std::printf(
       "%-10s %-28s n=%-8ld %8.3f s %10.1f /s  p50 %7.2f ms  p99 %7.2f ms  max %8.2f ms  "
-      "errors %ld  conns %d  load %.2f\n",
+      "errors %ld  conns %d  load %.2f%s\n",
       scenario.c_str(), phase.c_str(), n, seconds, rate, s.p50_ms, s.p99_ms, s.max_ms,
-      failures.count.load(), connections, load);
+      failures.count.load(), connections, load, cpu_text.c_str());
   if (failures.count.load() > 0) {
     std::lock_guard lock(failures.mu);
     std::printf("           first error: %s\n", failures.first.c_str());
@@ -410,6 +450,7 @@ double StartAll(const Options& opts, const std::string& scenario, const std::str
   std::atomic<long> next{0};
   Failures failures;
   PerConnection latencies(opts.connections);
+  const ServerCpu cpu(opts.server_pid);
   const std::int64_t start = NowNs();
   RunConnections(opts, opts.connections, [&](Connection& c, int index) -> awaitable<void> {
     for (long i = next.fetch_add(1); i < n; i = next.fetch_add(1)) {
@@ -420,7 +461,7 @@ double StartAll(const Options& opts, const std::string& scenario, const std::str
     }
   });
   const double seconds = SecondsSince(start);
-  Report(scenario, phase, n, seconds, latencies, failures, opts.connections, extra);
+  Report(scenario, phase, n, seconds, latencies, failures, opts.connections, cpu, extra);
   return seconds;
 }
 
@@ -447,6 +488,7 @@ int Callback(const Options& opts) {
     std::atomic<long> got{0};
     Failures failures;
     PerConnection latencies(opts.connections);
+    const ServerCpu cpu(opts.server_pid);
     const std::int64_t start = NowNs();
     RunConnections(opts, opts.connections, [&](Connection& c, int index) -> awaitable<void> {
       const std::string body = "{\"activityArn\":" + Quote(activity_arn) +
@@ -469,7 +511,7 @@ int Callback(const Options& opts) {
       }
     });
     Report("callback", "GetActivityTask", got.load(), SecondsSince(start), latencies, failures,
-           opts.connections);
+           opts.connections, cpu);
   }
 
   // The timed phase: complete every task.
@@ -477,6 +519,7 @@ int Callback(const Options& opts) {
     std::atomic<long> next{0};
     Failures failures;
     PerConnection latencies(opts.connections);
+    const ServerCpu cpu(opts.server_pid);
     const std::int64_t start = NowNs();
     RunConnections(opts, opts.connections, [&](Connection& c, int index) -> awaitable<void> {
       for (long i = next.fetch_add(1); i < n; i = next.fetch_add(1)) {
@@ -491,7 +534,7 @@ int Callback(const Options& opts) {
       }
     });
     const double seconds = SecondsSince(start);
-    Report("callback", "SendTaskSuccess", n, seconds, latencies, failures, opts.connections);
+    Report("callback", "SendTaskSuccess", n, seconds, latencies, failures, opts.connections, cpu);
   }
   const long seen = VerifySucceeded(opts, "callback", machine_arn, n, began);
   return seen == n ? 0 : 1;
@@ -514,6 +557,7 @@ int RoundTrip(const Options& opts) {
   PerConnection end_to_end(total);   // StartExecution sent -> SendTaskSuccess acknowledged
   PerConnection success_calls(total);
   PerConnection poll_calls(total);
+  const ServerCpu cpu(opts.server_pid);
   const std::int64_t start = NowNs();
   RunConnections(opts, total, [&](Connection& c, int index) -> awaitable<void> {
     if (index < opts.feeders) {
@@ -566,12 +610,13 @@ int RoundTrip(const Options& opts) {
   const std::string extra = ",\"workers\":" + std::to_string(opts.workers) +
                             ",\"feeders\":" + std::to_string(opts.feeders);
   Report("roundtrip", "start->task->success (e2e)", completed.load(), seconds, end_to_end, failures,
-         total, extra);
+         total, cpu, extra);
   Failures none;
+  const ServerCpu unknown(0);
   Report("roundtrip", "  SendTaskSuccess call", completed.load(), seconds, success_calls, none,
-         opts.workers, extra);
+         opts.workers, unknown, extra);
   Report("roundtrip", "  GetActivityTask call", completed.load(), seconds, poll_calls, none,
-         opts.workers, extra);
+         opts.workers, unknown, extra);
   const long seen = VerifySucceeded(opts, "roundtrip", machine_arn, n, start);
   return seen == n ? 0 : 1;
 }
@@ -600,6 +645,7 @@ int Start(const Options& opts) {
   std::atomic<long> succeeded{0};
   Failures failures;
   PerConnection latencies(opts.connections);
+  const ServerCpu cpu(opts.server_pid);
   const std::int64_t start = NowNs();
   RunConnections(opts, opts.connections, [&](Connection& c, int index) -> awaitable<void> {
     const std::string body =
@@ -616,7 +662,7 @@ int Start(const Options& opts) {
     }
   });
   Report("start", "StartSyncExecution EXPRESS", succeeded.load(), SecondsSince(start), latencies,
-         failures, opts.connections, ",\"type\":\"EXPRESS\",\"states\":10");
+         failures, opts.connections, cpu, ",\"type\":\"EXPRESS\",\"states\":10");
   return rc || succeeded.load() != n;
 }
 
@@ -689,10 +735,11 @@ int Ready(const Options& opts) {
 void Usage() {
   std::fprintf(stderr,
                "usage: callback_bench --port PORT [--host 127.0.0.1] [--threads 1]\n"
+               "         [--server-pid PID: also report the server's CPU time per request]\n"
                "         callback  [--n 20000] [--connections 64]\n"
                "       | roundtrip [--n 20000] [--workers 64] [--feeders 8]\n"
                "       | start     [--n 20000] [--connections 64]\n"
-               "       | park      [--n 200000] [--connections 64] [--server-pid PID]\n"
+               "       | park      [--n 200000] [--connections 64] --server-pid PID\n"
                "       | ready     --execution-arn ARN --t0-ns NS [--timeout 600]\n");
 }
 
