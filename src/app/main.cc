@@ -43,6 +43,17 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--credentials", credentials,
                         "ACCESS_KEY:SECRET_KEY; when given, requests must be SigV4-signed "
                         "(also from STEPWAY_CREDENTIALS)");
+  serve_cmd->add_option("--mock-config", serve.mock_config,
+                        "Mocked Task responses (Step Functions Local's MockConfigFile.json) for "
+                        "executions started with stateMachineArn#TestCase (also SFN_MOCK_CONFIG)");
+  std::vector<std::string> endpoints;
+  serve_cmd->add_option("--endpoint", endpoints,
+                        "SERVICE=URL: where sqs, sns, events, dynamodb and aws-sdk:SERVICE Task "
+                        "resources go (repeatable), e.g. sqs=http://127.0.0.1:9324");
+  serve_cmd->add_option("--aws-access-key-id", serve.aws_access_key_id,
+                        "Signs requests to --endpoint services (also AWS_ACCESS_KEY_ID)");
+  serve_cmd->add_option("--aws-secret-access-key", serve.aws_secret_access_key,
+                        "Signs requests to --endpoint services (also AWS_SECRET_ACCESS_KEY)");
 
   try {
     app.parse(argc, argv);
@@ -62,6 +73,24 @@ int main(int argc, char** argv) {
         return 2;
       }
       serve.credentials[c.substr(0, colon)] = c.substr(colon + 1);
+    }
+    if (const char* env = std::getenv("SFN_MOCK_CONFIG"); env && serve.mock_config.empty()) {
+      serve.mock_config = env;
+    }
+    for (const std::string& e : endpoints) {
+      const auto eq = e.find('=');
+      if (eq == std::string::npos || eq == 0 || eq + 1 == e.size()) {
+        std::fprintf(stderr, "stepway serve: --endpoint wants SERVICE=URL, got '%s'\n", e.c_str());
+        return 2;
+      }
+      serve.endpoints[e.substr(0, eq)] = e.substr(eq + 1);
+    }
+    if (const char* env = std::getenv("AWS_ACCESS_KEY_ID"); env && serve.aws_access_key_id.empty()) {
+      serve.aws_access_key_id = env;
+    }
+    if (const char* env = std::getenv("AWS_SECRET_ACCESS_KEY");
+        env && serve.aws_secret_access_key.empty()) {
+      serve.aws_secret_access_key = env;
     }
     return stepway::app::Serve(serve);
   }

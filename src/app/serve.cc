@@ -10,6 +10,9 @@
 
 #include "api/service.h"
 #include "http/server.h"
+#include "integrations/aws_services.h"
+#include "integrations/mock.h"
+#include "integrations/nested_execution.h"
 #include "integrations/registry.h"
 #include "runtime/runtime.h"
 #include "store/store.h"
@@ -80,13 +83,46 @@ int Serve(const ServeOptions& options) {
   runtime_options.activity_poll_seconds = options.activity_poll_seconds;
   // The Task integrations this server runs (each added below from its options).
   integrations::Registry registry;
+  // Mocks first: a test case overrides every real integration of the states it names.
+  std::shared_ptr<const engine::MockConfig> mock_config;
+  integrations::MockIntegration* mocks = nullptr;
+  if (!options.mock_config.empty()) {
+    auto loaded = integrations::LoadMockConfig(options.mock_config);
+    if (!loaded) {
+      std::fprintf(stderr, "stepway serve: --mock-config: %s\n", loaded.error().message.c_str());
+      return 2;
+    }
+    mock_config = *loaded;
+    auto owned = std::make_unique<integrations::MockIntegration>(mock_config);
+    mocks = owned.get();
+    registry.Add([mocks](const runtime::TaskInvocation& i) { return mocks->Matches(i); },
+                 std::move(owned));
+  }
   runtime_options.integrations = registry.Resolver();
   auto runtime = runtime::NewRuntime(*durable, *express, tokens, clock, runtime_options);
+  // Integrations that need the runtime; added before Recover() re-invokes open tasks.
+  if (mocks != nullptr) mocks->AttachRuntime(runtime.get());
+  registry.Add(integrations::IsNestedExecution,
+               std::make_unique<integrations::NestedExecutionIntegration>(*runtime));
+  integrations::AwsServicesOptions aws;
+  aws.endpoints = options.endpoints;
+  aws.access_key_id = options.aws_access_key_id;
+  aws.secret_access_key = options.aws_secret_access_key;
+  aws.region = options.region;
+  auto aws_services = std::make_unique<integrations::AwsServiceIntegration>(std::move(aws));
+  const integrations::AwsServiceIntegration* aws_matcher = aws_services.get();
+  registry.Add([aws_matcher](const runtime::TaskInvocation& i) { return aws_matcher->Matches(i); },
+               std::move(aws_services));
   if (auto s = runtime->Recover(); !s) {
     std::fprintf(stderr, "stepway serve: recovery failed: %s\n", s.error().message.c_str());
     return 1;
   }
   api::sfn::Context context{*durable, *express, *runtime, options.region, options.account};
+  if (mock_config) {
+    context.has_test_case = [mock_config](std::string_view machine, std::string_view test_case) {
+      return mock_config->HasTestCase(machine, test_case);
+    };
+  }
   api::ServiceOptions service_options;
   service_options.credentials = options.credentials;
 

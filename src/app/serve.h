@@ -17,6 +17,14 @@ struct ServeOptions {
   std::string region = "us-east-1";
   std::string account = "123456789012";
   std::map<std::string, std::string> credentials;  // access key -> secret (SigV4 checked)
+  // Mocked Task responses (Step Functions Local's MockConfigFile.json), for executions started
+  // with "stateMachineArn#TestCase"; "" for none.
+  std::string mock_config;
+  // AWS services' endpoints by service name ("sqs" -> "http://127.0.0.1:9324"), for sqs:, sns:,
+  // events:, dynamodb: and aws-sdk: Task resources; requests to them are SigV4-signed with:
+  std::map<std::string, std::string> endpoints;
+  std::string aws_access_key_id;
+  std::string aws_secret_access_key;
 };
 
 // Serves until SIGINT or SIGTERM. Exit code: 0 after a clean stop, 2 for bad options, 1 when

@@ -1,11 +1,14 @@
 // Which Integration runs a Task: the integrations configured for this server, tried in the
 // order they were added (mocks first, so that a test case overrides real endpoints).
 //
-// Built once at start-up by the app, then read-only: Resolver() is thread-safe.
+// Built at start-up by the app. Thread-safe: Add may also run after the runtime exists (the
+// nested-executions integration needs the runtime), since the resolver reads the entries at call
+// time under a shared lock; entries are never removed, so a resolved Integration stays valid.
 #pragma once
 
 #include <functional>
 #include <memory>
+#include <shared_mutex>
 #include <vector>
 
 #include "runtime/integration.h"
@@ -28,7 +31,8 @@ class Registry {
     Matcher matches;
     std::unique_ptr<runtime::Integration> integration;
   };
-  std::vector<Entry> entries_;
+  mutable std::shared_mutex mu_;
+  std::vector<Entry> entries_;  // GUARDED_BY(mu_)
 };
 
 }  // namespace stepway::integrations

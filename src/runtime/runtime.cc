@@ -370,6 +370,8 @@ void RuntimeImpl::CarryOut(Shard& shard, const std::string& arn, engine::StepOut
       } else if (options_.integrations) {
         TaskInvocation probe;
         probe.execution_arn = arn;
+        probe.state_machine_arn = live.record.state_machine_arn;
+        probe.test_case = live.record.test_case;
         probe.command = t->second.command;
         if (Integration* i = options_.integrations(probe)) i->Cancel(arn, id);
       }
@@ -453,6 +455,7 @@ void RuntimeImpl::Invoke(Shard& shard, Live& live, OpenTask& t, bool resumed) {
   invocation.state_machine_arn = live.record.state_machine_arn;
   invocation.region = options_.region;
   invocation.account = options_.account;
+  invocation.test_case = live.record.test_case;
   invocation.command = t.command;
   invocation.resumed = resumed;
   Integration* integration = options_.integrations ? options_.integrations(invocation) : nullptr;
@@ -583,6 +586,7 @@ void RuntimeImpl::StartExecution(StartExecutionRequest request,
   record.definition = machine->definition;
   record.role_arn = machine->role_arn;
   record.type = machine->type;
+  record.test_case = request.test_case;
   {
     SystemRandom r;
     record.seed = r.Next() | 1;
@@ -664,6 +668,7 @@ void RuntimeImpl::StartSyncExecution(StartExecutionRequest request,
   record.definition = machine->definition;
   record.role_arn = machine->role_arn;
   record.type = "EXPRESS";
+  record.test_case = request.test_case;
   {
     SystemRandom r;
     record.seed = r.Next() | 1;

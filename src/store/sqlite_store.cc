@@ -29,8 +29,8 @@ namespace stepway::store {
 namespace {
 
 // The schema's version, in PRAGMA user_version. A file of a newer version is refused; an older
-// one would be migrated here, step by step.
-constexpr std::int64_t kSchemaVersion = 1;
+// one is migrated step by step (kMigrations). 2: executions.test_case.
+constexpr std::int64_t kSchemaVersion = 2;
 // PRAGMA application_id of a Stepway database ("STPW"), so that another program's SQLite file
 // is refused rather than written into.
 constexpr std::int64_t kApplicationId = 0x53545057;
@@ -86,7 +86,8 @@ CREATE TABLE executions (
   role_arn TEXT NOT NULL,
   type TEXT NOT NULL,
   seed INTEGER NOT NULL,
-  redrive_count INTEGER NOT NULL
+  redrive_count INTEGER NOT NULL,
+  test_case TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX executions_by_machine ON executions (state_machine_arn, start_millis, seq);
 CREATE INDEX executions_by_machine_status
@@ -110,9 +111,15 @@ CREATE TABLE history (
 );
 )sql";
 
+// kMigrations[v - 1] takes a file of version v to v + 1.
+constexpr std::string_view kMigrations[] = {
+    "ALTER TABLE executions ADD COLUMN test_case TEXT NOT NULL DEFAULT ''",
+};
+static_assert(std::size(kMigrations) == kSchemaVersion - 1);
+
 constexpr char kExecutionColumns[] =
     "arn, state_machine_arn, name, status, input, output, error, cause, start_millis, "
-    "stop_millis, definition, role_arn, type, seed, redrive_count, seq";
+    "stop_millis, definition, role_arn, type, seed, redrive_count, test_case, seq";
 
 // Reads a row selected with kExecutionColumns; returns the row's seq through `seq`.
 ExecutionRecord ReadExecution(const SqliteStatement& s, std::int64_t* seq = nullptr) {
@@ -132,7 +139,8 @@ ExecutionRecord ReadExecution(const SqliteStatement& s, std::int64_t* seq = null
   r.type = s.Text(12);
   r.seed = static_cast<std::uint64_t>(s.Int(13));  // stored as its two's-complement int64
   r.redrive_count = s.Int(14);
-  if (seq != nullptr) *seq = s.Int(15);
+  r.test_case = s.Text(15);
+  if (seq != nullptr) *seq = s.Int(16);
   return r;
 }
 
@@ -190,11 +198,11 @@ struct Writer {
     PrepareInto(db,
                 "INSERT INTO executions (arn, state_machine_arn, name, status, input, output, "
                 "error, cause, start_millis, stop_millis, definition, role_arn, type, seed, "
-                "redrive_count) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-                "?14, ?15) ON CONFLICT (arn) DO UPDATE SET state_machine_arn = ?2, name = ?3, "
-                "status = ?4, input = ?5, output = ?6, error = ?7, cause = ?8, "
+                "redrive_count, test_case) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+                "?12, ?13, ?14, ?15, ?16) ON CONFLICT (arn) DO UPDATE SET state_machine_arn = ?2, "
+                "name = ?3, status = ?4, input = ?5, output = ?6, error = ?7, cause = ?8, "
                 "start_millis = ?9, stop_millis = ?10, definition = ?11, role_arn = ?12, "
-                "type = ?13, seed = ?14, redrive_count = ?15",
+                "type = ?13, seed = ?14, redrive_count = ?15, test_case = ?16",
                 &upsert_execution, &s);
     PrepareInto(db, "SELECT seq FROM executions WHERE arn = ?1", &execution_seq, &s);
     PrepareInto(db, "INSERT INTO history (execution_seq, id, json) VALUES (?1, ?2, ?3)",
@@ -244,6 +252,7 @@ struct Writer {
       s.Bind(13, r.type);
       s.Bind(14, static_cast<std::int64_t>(r.seed));
       s.Bind(15, r.redrive_count);
+      s.Bind(16, r.test_case);
       if (auto ok = s.Run(); !ok) return ok;
     }
     for (const WriteBatch::Appended& append : batch.appends) {
@@ -819,6 +828,11 @@ Status PrepareSchema(SqliteDb& db) {
     return finish(Fail(ErrorCode::kUnavailable,
                        "the database's schema version " + std::to_string(*version) +
                            " is newer than this program's " + std::to_string(kSchemaVersion)));
+  }
+  for (std::int64_t v = *version; v < kSchemaVersion; ++v) {
+    Status migrated = db.Exec(kMigrations[v - 1]);
+    if (migrated) migrated = db.Exec("PRAGMA user_version = " + std::to_string(v + 1));
+    if (!migrated) return finish(std::move(migrated));
   }
   return finish({});
 }

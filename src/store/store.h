@@ -71,6 +71,8 @@ struct ExecutionRecord {
   std::string type = "STANDARD";
   std::uint64_t seed = 0;  // the interpreter's random seed, for replay
   std::int64_t redrive_count = 0;
+  // The mock test case the execution runs (StartExecution's "stateMachineArn#TestCase"), or "".
+  std::string test_case;
 };
 
 // One thing that happened to an execution, in the order the interpreter applied it.

@@ -136,6 +136,7 @@ void ExpectSameExecution(const ExecutionRecord& a, const ExecutionRecord& b) {
   EXPECT_EQ(a.type, b.type);
   EXPECT_EQ(a.seed, b.seed);
   EXPECT_EQ(a.redrive_count, b.redrive_count);
+  EXPECT_EQ(a.test_case, b.test_case);
 }
 
 template <typename Backend>
@@ -251,6 +252,7 @@ TYPED_TEST(StoreTest, ExecutionRoundTrip) {
   e.seed = std::numeric_limits<std::uint64_t>::max() - 7;  // high bit set
   e.redrive_count = 2;
   e.type = "EXPRESS";
+  e.test_case = "HappyPath";
   ASSERT_TRUE(s.CommitAndWait(WriteBatch{{e}, {}}));
   auto got = s.GetExecution(e.arn);
   ASSERT_TRUE(got);
@@ -573,6 +575,31 @@ TEST_F(SqliteStoreTest, ConcurrentCommitsShareTransactions) {
   const CommitStats stats = s->GetCommitStats();
   EXPECT_EQ(stats.batches, static_cast<std::uint64_t>(kBatches));
   EXPECT_LT(stats.transactions, stats.batches / 4) << "group commit should share fsyncs";
+}
+
+TEST_F(SqliteStoreTest, MigratesVersion1) {
+  ExecutionRecord e = MakeExecution("old");
+  {
+    auto s = Open();
+    ASSERT_NE(s, nullptr);
+    ASSERT_TRUE(s->CommitAndWait(WriteBatch{{e}, {}}));
+  }
+  // Back to version 1's schema: no executions.test_case.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path().c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "ALTER TABLE executions DROP COLUMN test_case; PRAGMA user_version = 1",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto s = Open();
+  ASSERT_NE(s, nullptr);
+  auto got = s->GetExecution(e.arn);
+  ASSERT_TRUE(got);
+  ExpectSameExecution(*got, e);
+  e.test_case = "HappyPath";
+  ASSERT_TRUE(s->CommitAndWait(WriteBatch{{e}, {}}));
+  EXPECT_EQ(s->GetExecution(e.arn)->test_case, "HappyPath");
 }
 
 TEST_F(SqliteStoreTest, RefusesNewerSchemaAndForeignFiles) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,6 +21,10 @@ struct Context {
   runtime::Runtime& runtime;
   std::string region = "us-east-1";
   std::string account = "123456789012";
+  // Whether the mock config has `test_case` for the state machine named `state_machine_name`
+  // (StartExecution's "stateMachineArn#TestCase"); unset when the server has no mock config.
+  std::function<bool(std::string_view state_machine_name, std::string_view test_case)>
+      has_test_case;
 };
 
 // An operation: reads the validated request, answers through `respond` exactly once.

@@ -1,6 +1,8 @@
 // StartExecution, StartSyncExecution, DescribeExecution, ListExecutions, StopExecution,
 // GetExecutionHistory.
 #include <memory>
+#include <tuple>
+#include <utility>
 
 #include "api/sfn/common.h"
 #include "api/sfn/operations.h"
@@ -57,9 +59,29 @@ Response StartError(const stepway::Error& e) {
   }
 }
 
-std::optional<Response> CheckStart(const json::Object& request) {
-  const std::string arn = StringOf(request, "stateMachineArn");
+// Splits Step Functions Local's "stateMachineArn#TestCase" into the two.
+std::pair<std::string, std::string> SplitTestCase(const std::string& arn) {
+  const auto hash = arn.find('#');
+  if (hash == std::string::npos) return {arn, ""};
+  return {arn.substr(0, hash), arn.substr(hash + 1)};
+}
+
+std::optional<Response> CheckStart(Context& c, const json::Object& request) {
+  const auto [arn, test_case] = SplitTestCase(StringOf(request, "stateMachineArn"));
   if (auto e = CheckArn(arn, "stateMachine")) return e;
+  if (!test_case.empty()) {
+    // arn:partition:states:region:account:stateMachine:NAME
+    std::string name = arn;
+    for (int i = 0; i < 6 && name.find(':') != std::string::npos; ++i) {
+      name = name.substr(name.find(':') + 1);
+    }
+    name = name.substr(0, name.find(':'));
+    if (!c.has_test_case || !c.has_test_case(name, test_case)) {
+      return Error("InvalidName", "Invalid Name: 'Test case " + test_case +
+                                      " not found for state machine " + name +
+                                      " in the mock config'");
+    }
+  }
   if (request.contains("name")) {
     const std::string name = StringOf(request, "name");
     if (!ValidName(name)) return Error("InvalidName", "Invalid Name: '" + name + "'");
@@ -69,7 +91,7 @@ std::optional<Response> CheckStart(const json::Object& request) {
 
 runtime::StartExecutionRequest StartRequestOf(const json::Object& request) {
   runtime::StartExecutionRequest r;
-  r.state_machine_arn = StringOf(request, "stateMachineArn");
+  std::tie(r.state_machine_arn, r.test_case) = SplitTestCase(StringOf(request, "stateMachineArn"));
   r.name = StringOf(request, "name");
   r.input = StringOf(request, "input", "{}");
   r.trace_header = StringOf(request, "traceHeader");
@@ -79,7 +101,7 @@ runtime::StartExecutionRequest StartRequestOf(const json::Object& request) {
 }  // namespace
 
 void StartExecution(Context& c, const json::Object& request, Respond respond) {
-  if (auto e = CheckStart(request)) return respond(std::move(*e));
+  if (auto e = CheckStart(c, request)) return respond(std::move(*e));
   c.runtime.StartExecution(StartRequestOf(request),
                            [respond = std::move(respond)](Result<runtime::StartExecutionResult> r) {
                              if (!r) return respond(StartError(r.error()));
@@ -89,7 +111,7 @@ void StartExecution(Context& c, const json::Object& request, Respond respond) {
 }
 
 void StartSyncExecution(Context& c, const json::Object& request, Respond respond) {
-  if (auto e = CheckStart(request)) return respond(std::move(*e));
+  if (auto e = CheckStart(c, request)) return respond(std::move(*e));
   c.runtime.StartSyncExecution(
       StartRequestOf(request),
       [respond = std::move(respond)](Result<runtime::SyncExecutionResult> r) {
