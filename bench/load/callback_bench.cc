@@ -114,16 +114,21 @@ double CpuSeconds(int pid) {
   return double(utime + stime) / double(sysconf(_SC_CLK_TCK));
 }
 
-// The server's CPU time (all threads) since construction: what a phase cost it.
+// The server's CPU time (all threads) since construction: what a phase cost it. Also this
+// client's own, to show whether the client kept up.
 class ServerCpu {
  public:
-  explicit ServerCpu(int pid) : pid_(pid), start_(CpuSeconds(pid)) {}
+  explicit ServerCpu(int pid)
+      : pid_(pid), start_(CpuSeconds(pid)), client_start_(CpuSeconds(getpid())) {}
+  int pid() const { return pid_; }
   // Seconds used since construction, or -1 when the pid is unknown.
   double Used() const { return pid_ > 0 && start_ >= 0 ? CpuSeconds(pid_) - start_ : -1; }
+  double ClientUsed() const { return CpuSeconds(getpid()) - client_start_; }
 
  private:
   int pid_;
   double start_;
+  double client_start_;
 };
 
 std::string Quote(std::string_view s) { return json::Serialize(json::Value(json::String(s))); }
@@ -294,10 +299,16 @@ void Report(const std::string& scenario, const std::string& phase, long n, doubl
     const double per_op_us = n > 0 ? used * 1e6 / double(n) : 0;
     char buf[200];
     std::snprintf(buf, sizeof buf, "  server %.2f cores, %.0f us CPU/op", cores, per_op_us);
+    const long long rss = RssBytes(cpu.pid());
     cpu_text = buf;
+    const double client_cores = seconds > 0 ? cpu.ClientUsed() / seconds : 0;
+    std::snprintf(buf, sizeof buf, ", RSS %.0f MB; client %.2f cores", double(rss) / 1e6,
+                  client_cores);
+    cpu_text += buf;
     std::snprintf(buf, sizeof buf,
-                  ",\"server_cpu_s\":%.2f,\"server_cores\":%.3f,\"server_cpu_us_per_op\":%.1f",
-                  used, cores, per_op_us);
+                  ",\"server_cpu_s\":%.2f,\"server_cores\":%.3f,\"server_cpu_us_per_op\":%.1f,"
+                  "\"server_rss_bytes\":%lld,\"client_cores\":%.3f",
+                  used, cores, per_op_us, rss, client_cores);
     extra += buf;
   }
   std::printf(
