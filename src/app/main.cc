@@ -43,6 +43,18 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--credentials", credentials,
                         "ACCESS_KEY:SECRET_KEY; when given, requests must be SigV4-signed "
                         "(also from STEPWAY_CREDENTIALS)");
+  serve_cmd->add_option("--functions", serve.functions,
+                        "Lambda functions: run NAME as the executable DIR/NAME (event JSON on "
+                        "stdin, result JSON on stdout)");
+  serve_cmd->add_option("--lambda-endpoint", serve.lambda_endpoint,
+                        "Lambda functions: forward to this Lambda Invoke API (SAM local, the "
+                        "runtime interface emulator), e.g. http://127.0.0.1:3001");
+  serve_cmd->add_option("--lambda-concurrency", serve.lambda_concurrency,
+                        "Lambda invocations running at once (the rest wait)")
+      ->capture_default_str();
+  serve_cmd->add_option("--lambda-timeout", serve.lambda_timeout_seconds,
+                        "A Lambda function's timeout in seconds (Lambda.Unknown past it)")
+      ->capture_default_str();
   serve_cmd->add_option("--mock-config", serve.mock_config,
                         "Mocked Task responses (Step Functions Local's MockConfigFile.json) for "
                         "executions started with stateMachineArn#TestCase (also SFN_MOCK_CONFIG)");

@@ -14,6 +14,7 @@
 #include "integrations/mock.h"
 #include "integrations/nested_execution.h"
 #include "integrations/registry.h"
+#include "integrations/lambda.h"
 #include "runtime/runtime.h"
 #include "store/store.h"
 
@@ -113,6 +114,23 @@ int Serve(const ServeOptions& options) {
   const integrations::AwsServiceIntegration* aws_matcher = aws_services.get();
   registry.Add([aws_matcher](const runtime::TaskInvocation& i) { return aws_matcher->Matches(i); },
                std::move(aws_services));
+  // real integrations
+  integrations::LambdaIntegration* lambda = nullptr;
+  if (!options.functions.empty() || !options.lambda_endpoint.empty()) {
+    if (options.lambda_concurrency < 1 || !(options.lambda_timeout_seconds > 0)) {
+      std::fprintf(stderr, "stepway serve: --lambda-concurrency and --lambda-timeout must be > 0\n");
+      return 2;
+    }
+    integrations::LambdaOptions lambda_options;
+    lambda_options.functions_dir = options.functions;
+    lambda_options.endpoint = options.lambda_endpoint;
+    lambda_options.concurrency = options.lambda_concurrency;
+    lambda_options.timeout =
+        std::chrono::milliseconds(std::int64_t(options.lambda_timeout_seconds * 1000));
+    auto owned = std::make_unique<integrations::LambdaIntegration>(std::move(lambda_options));
+    lambda = owned.get();
+    registry.Add(integrations::IsLambda, std::move(owned));
+  }
   if (auto s = runtime->Recover(); !s) {
     std::fprintf(stderr, "stepway serve: recovery failed: %s\n", s.error().message.c_str());
     return 1;
@@ -148,6 +166,11 @@ int Serve(const ServeOptions& options) {
                host.c_str(), unsigned((*server)->port()), options.data.c_str(),
                options.store.c_str());
   std::fflush(stderr);
+
+  if (lambda != nullptr) {
+    const std::string reachable = host == "0.0.0.0" ? "127.0.0.1" : host == "::" ? "[::1]" : host;
+    lambda->SetServiceEndpoint("http://" + reachable + ":" + std::to_string((*server)->port()));
+  }
 
   int received = 0;
   sigwait(&signals, &received);

@@ -17,6 +17,12 @@ struct ServeOptions {
   std::string region = "us-east-1";
   std::string account = "123456789012";
   std::map<std::string, std::string> credentials;  // access key -> secret (SigV4 checked)
+  // Lambda Task resources: NAME runs as the executable `functions`/NAME, or is forwarded to
+  // the Lambda Invoke API at `lambda_endpoint`; "" for neither.
+  std::string functions;
+  std::string lambda_endpoint;
+  int lambda_concurrency = 10;          // invocations running at once
+  double lambda_timeout_seconds = 60;   // a function's timeout
   // Mocked Task responses (Step Functions Local's MockConfigFile.json), for executions started
   // with "stateMachineArn#TestCase"; "" for none.
   std::string mock_config;
