@@ -122,37 +122,56 @@ void NestedExecutionIntegration::Invoke(runtime::TaskInvocation invocation,
   }
   const engine::TaskPattern pattern = invocation.command.resource.pattern;
   const bool resumed = invocation.resumed;
+  const bool derived_name = json::Find(params, "Name") == nullptr;
   const std::string child_arn = ChildArn(request.state_machine_arn, request.name);
-  runtime_.StartExecution(
-      std::move(request),
-      [this, pattern, resumed, child_arn, reporter, parent = invocation.execution_arn,
-       task_id = invocation.command.task_id](Result<runtime::StartExecutionResult> started) {
-        const bool sync =
-            pattern == engine::TaskPattern::kSync || pattern == engine::TaskPattern::kSync2;
-        if (!started) {
-          // A resumed .sync task whose child already ended: report that end.
-          if (resumed && sync && started.error().code == ErrorCode::kAlreadyExists &&
-              !child_arn.empty()) {
-            Watch(parent, task_id, child_arn, pattern == engine::TaskPattern::kSync2, reporter);
-            return;
-          }
-          FailRefused(*reporter, CodeOf(started.error().code), started.error().message);
+  runtime_.StartExecution(std::move(request), [this, pattern, resumed, derived_name, child_arn,
+                                               reporter, parent = invocation.execution_arn,
+                                               task_id = invocation.command.task_id](
+                                                  Result<runtime::StartExecutionResult> started) {
+    const bool sync =
+        pattern == engine::TaskPattern::kSync || pattern == engine::TaskPattern::kSync2;
+    const bool ours = resumed && !child_arn.empty() && !started &&
+                      started.error().code == ErrorCode::kAlreadyExists;
+    if (ours && sync) {
+      // A resumed .sync task whose child already ended: report that end.
+      Watch(parent, task_id, child_arn, pattern == engine::TaskPattern::kSync2, reporter);
+      return;
+    }
+    if (ours && derived_name) {
+      // A resumed task whose child (named after this very task) started and ended before
+      // the restart: answer with that child, as the first attempt would have.
+      runtime_.WatchExecution(child_arn, [pattern, reporter](Result<store::ExecutionRecord> child) {
+        if (!child) {
+          FailRefused(*reporter, CodeOf(child.error().code), child.error().message);
           return;
         }
-        switch (pattern) {
-          case engine::TaskPattern::kRequestResponse:
-            reporter->Succeeded(StartResult(started->execution_arn, started->start_millis));
-            return;
-          case engine::TaskPattern::kWaitForTaskToken:
-            reporter->Submitted(StartResult(started->execution_arn, started->start_millis));
-            return;
-          case engine::TaskPattern::kSync:
-          case engine::TaskPattern::kSync2:
-            Watch(parent, task_id, started->execution_arn, pattern == engine::TaskPattern::kSync2,
-                  reporter);
-            return;
+        json::Value result = StartResult(child->arn, child->start_millis);
+        if (pattern == engine::TaskPattern::kWaitForTaskToken) {
+          reporter->Submitted(std::move(result));
+        } else {
+          reporter->Succeeded(std::move(result));
         }
       });
+      return;
+    }
+    if (!started) {
+      FailRefused(*reporter, CodeOf(started.error().code), started.error().message);
+      return;
+    }
+    switch (pattern) {
+      case engine::TaskPattern::kRequestResponse:
+        reporter->Succeeded(StartResult(started->execution_arn, started->start_millis));
+        return;
+      case engine::TaskPattern::kWaitForTaskToken:
+        reporter->Submitted(StartResult(started->execution_arn, started->start_millis));
+        return;
+      case engine::TaskPattern::kSync:
+      case engine::TaskPattern::kSync2:
+        Watch(parent, task_id, started->execution_arn, pattern == engine::TaskPattern::kSync2,
+              reporter);
+        return;
+    }
+  });
 }
 
 void NestedExecutionIntegration::Watch(std::string parent_arn, std::int64_t task_id,

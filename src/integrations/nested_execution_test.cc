@@ -133,6 +133,24 @@ TEST_F(NestedExecutionTest, AbortedChildFailsTheTask) {
   EXPECT_THAT(*parent.cause, HasSubstr(R"("Status":"ABORTED")"));
 }
 
+TEST_F(NestedExecutionTest, StoppingTheParentStopsASyncChild) {
+  PutMachine("parent", Parent("states:startExecution.sync", "waits"));
+  auto started = Start("parent", "p1", R"({"x":1})");
+  ASSERT_TRUE(started);
+  std::vector<store::ExecutionRecord> children;
+  for (int i = 0; i < 200 && children.empty(); ++i) {
+    children = ExecutionsOf("waits");
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(children.size(), 1u);
+  std::promise<Result<std::int64_t>> stopped;
+  runtime_->StopExecution(started->execution_arn, "", "",
+                          [&](Result<std::int64_t> r) { stopped.set_value(r); });
+  ASSERT_TRUE(stopped.get_future().get());
+  EXPECT_EQ(WaitForEnd(started->execution_arn).status, "ABORTED");
+  EXPECT_EQ(WaitForEnd(children[0].arn).status, "ABORTED");
+}
+
 TEST_F(NestedExecutionTest, RefusedStartIsAStepFunctionsException) {
   PutMachine("parent", Parent("states:startExecution.sync", "nope"));
   auto started = Start("parent", "p1", R"({"x":1})");
@@ -216,6 +234,32 @@ TEST_F(NestedExecutionTest, ResumedSyncTaskRewatchesItsChild) {
   EXPECT_EQ(report->kind, "Failed");
   EXPECT_THAT(report->cause, HasSubstr(R"("Status":"ABORTED")"));
   EXPECT_EQ(ExecutionsOf("waits").size(), 1u);
+}
+
+TEST_F(NestedExecutionTest, ResumedRequestResponseAnswersWithItsEndedChild) {
+  NestedExecutionIntegration nested(*runtime_);
+  runtime::TaskInvocation invocation;
+  invocation.execution_arn = "arn:aws:states:us-east-1:123456789012:execution:parent:p2";
+  invocation.command.task_id = 2;
+  invocation.command.resource =
+      engine::ParseResource("arn:aws:states:::states:startExecution.waitForTaskToken");
+  invocation.command.input = json::Object{{"StateMachineArn", MachineArn("child")}};
+  auto first = std::make_shared<RecordingReporter>();
+  nested.Invoke(invocation, first);
+  auto r = first->Wait();
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->kind, "Submitted");
+  const std::string child(json::Find(r->value, "ExecutionArn")->get_string());
+  ASSERT_EQ(WaitForEnd(child).status, "SUCCEEDED");
+
+  invocation.resumed = true;  // the Submitted report was lost in a crash
+  auto second = std::make_shared<RecordingReporter>();
+  nested.Invoke(invocation, second);
+  r = second->Wait();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->kind, "Submitted");
+  EXPECT_EQ(json::Find(r->value, "ExecutionArn")->get_string(), child);
+  EXPECT_EQ(ExecutionsOf("child").size(), 1u);
 }
 
 TEST(ChildExecutionName, IsStableAndUuidShaped) {
