@@ -55,6 +55,10 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--lambda-timeout", serve.lambda_timeout_seconds,
                         "A Lambda function's timeout in seconds (Lambda.Unknown past it)")
       ->capture_default_str();
+  serve_cmd->add_option("--connections", serve.connections,
+                        "HTTP Task credentials: a JSON file mapping ConnectionArn to "
+                        "{\"ApiKey\": {\"Key\", \"Value\"}}, {\"Basic\": {\"Username\", "
+                        "\"Password\"}} or {\"OAuth\": {...}}");
   serve_cmd->add_option("--mock-config", serve.mock_config,
                         "Mocked Task responses (Step Functions Local's MockConfigFile.json) for "
                         "executions started with stateMachineArn#TestCase (also SFN_MOCK_CONFIG)");

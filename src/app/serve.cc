@@ -15,6 +15,7 @@
 #include "integrations/nested_execution.h"
 #include "integrations/registry.h"
 #include "integrations/lambda.h"
+#include "integrations/http_task.h"
 #include "runtime/runtime.h"
 #include "store/store.h"
 
@@ -131,6 +132,18 @@ int Serve(const ServeOptions& options) {
     lambda = owned.get();
     registry.Add(integrations::IsLambda, std::move(owned));
   }
+  integrations::HttpTaskOptions http_task_options;
+  if (!options.connections.empty()) {
+    auto loaded = integrations::LoadConnections(options.connections);
+    if (!loaded) {
+      std::fprintf(stderr, "stepway serve: --connections: %s\n", loaded.error().message.c_str());
+      return 2;
+    }
+    http_task_options.connections = std::move(*loaded);
+  }
+  http_task_options.region = options.region;
+  registry.Add(integrations::IsHttpTask,
+               std::make_unique<integrations::HttpTaskIntegration>(std::move(http_task_options)));
   if (auto s = runtime->Recover(); !s) {
     std::fprintf(stderr, "stepway serve: recovery failed: %s\n", s.error().message.c_str());
     return 1;

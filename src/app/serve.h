@@ -23,6 +23,8 @@ struct ServeOptions {
   std::string lambda_endpoint;
   int lambda_concurrency = 10;          // invocations running at once
   double lambda_timeout_seconds = 60;   // a function's timeout
+  // HTTP Tasks' Authentication.ConnectionArn -> credentials (a JSON file); "" for none.
+  std::string connections;
   // Mocked Task responses (Step Functions Local's MockConfigFile.json), for executions started
   // with "stateMachineArn#TestCase"; "" for none.
   std::string mock_config;
