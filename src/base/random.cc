@@ -16,10 +16,27 @@ std::string NewUuid(Random& random) {
   return buf;
 }
 
+namespace {
+
+// Seeds for SystemRandom: one draw from the operating system per thread, then a splitmix64
+// stream, because opening the random device for every execution showed up as 7% of a server's
+// CPU. Nothing secret rests on these values: task tokens are unforgeable through their MAC.
+std::uint64_t NextSeed() {
+  thread_local std::uint64_t state = [] {
+    std::random_device rd;
+    return (std::uint64_t(rd()) << 32) ^ rd();
+  }();
+  std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+}  // namespace
+
 SystemRandom::SystemRandom() {
-  std::random_device rd;
-  state_[0] = (std::uint64_t(rd()) << 32) | rd();
-  state_[1] = (std::uint64_t(rd()) << 32) | rd() | 1;
+  state_[0] = NextSeed();
+  state_[1] = NextSeed() | 1;
 }
 
 // xorshift128+
