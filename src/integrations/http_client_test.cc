@@ -2,13 +2,18 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio.hpp>
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <thread>
 #include <future>
 #include <mutex>
 #include <string>
 #include <vector>
 
 #include "http/server.h"
+#include "integrations/process_runner.h"
 
 namespace stepway::integrations {
 namespace {
@@ -215,6 +220,62 @@ TEST(HttpClientTest, MediaTypeAndUrlEncode) {
   EXPECT_EQ(MediaType(" text/plain "), "text/plain");
   EXPECT_EQ(MediaType(""), "");
   EXPECT_EQ(UrlEncode("a b&c=d/é~"), "a%20b%26c%3Dd%2F%C3%A9~");
+}
+
+}  // namespace
+}  // namespace stepway::integrations
+
+namespace stepway::integrations {
+namespace {
+
+// https against `openssl s_server -www` with a self-signed certificate for "localhost": trusted
+// through ca_file it answers; with the default trust store the handshake fails verification.
+TEST(HttpClientTlsTest, VerifiesTheServerCertificate) {
+  if (std::system("command -v openssl >/dev/null 2>&1") != 0) GTEST_SKIP() << "no openssl";
+  char tmpl[] = "/tmp/stepway-tls-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+  const std::string cert = dir + "/cert.pem", key = dir + "/key.pem";
+  ASSERT_EQ(std::system(("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
+                         "-addext subjectAltName=DNS:localhost -keyout " + key + " -out " + cert +
+                         " >/dev/null 2>&1").c_str()),
+            0);
+  // A free port: bind to 0, read it, release it.
+  int port = 0;
+  {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::acceptor acceptor(
+        io, boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
+    port = acceptor.local_endpoint().port();
+  }
+  ProcessRunner runner;
+  ProcessSpec spec;
+  spec.path = "/usr/bin/openssl";
+  spec.args = {"s_server", "-quiet", "-www", "-accept", "127.0.0.1:" + std::to_string(port),
+               "-cert", cert, "-key", key};
+  spec.timeout = std::chrono::seconds(60);
+  auto server = runner.Start(spec, [](ProcessOutcome) {});
+  ASSERT_TRUE(server.has_value()) << server.error().message;
+
+  const std::string url = "https://localhost:" + std::to_string(port) + "/";
+  HttpClientOptions trusting;
+  trusting.ca_file = cert;
+  HttpClient client(trusting);
+  Result<HttpResponse> response = Fail(ErrorCode::kUnavailable, "not tried");
+  for (int attempt = 0; attempt < 50; ++attempt) {  // until s_server listens
+    response = SendAndWait(client, Req("GET", url, std::chrono::seconds(5)));
+    if (response || response.error().message.find("onnection refused") == std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(response.has_value()) << response.error().message;
+  EXPECT_EQ(response->status, 200);
+
+  HttpClient system_trust;
+  auto refused = SendAndWait(system_trust, Req("GET", url, std::chrono::seconds(5)));
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code, ErrorCode::kUnavailable) << refused.error().message;
+  runner.Kill(*server);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
