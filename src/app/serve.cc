@@ -40,6 +40,13 @@ bool SplitHostPort(const std::string& listen, std::string& host, std::uint16_t& 
 }  // namespace
 
 int Serve(const ServeOptions& options) {
+  // Block the stop signals before any thread starts, so that every thread inherits the mask
+  // and only this one, in sigwait below, receives them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::string host;
   std::uint16_t port = 0;
   if (!SplitHostPort(options.listen, host, port)) {
@@ -157,12 +164,6 @@ int Serve(const ServeOptions& options) {
   api::ServiceOptions service_options;
   service_options.credentials = options.credentials;
 
-  // Block the stop signals in every thread; this one waits for them.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   http::ServerOptions server_options;
   server_options.host = host;
