@@ -20,6 +20,28 @@ bool IsStringOrNumber(const Value& v) { return v.IsString() || v.IsNumber(); }
 
 }  // namespace
 
+Evaluator::~Evaluator() {
+  if (live_frames_.next == &live_frames_) return;
+  // Hold every live frame first, so that clearing one frame's bindings cannot free another
+  // frame while this walks them; dropping the references at the end frees them all.
+  std::vector<FrameRef> alive;
+  for (FrameLink* l = live_frames_.next; l != &live_frames_; l = l->next) {
+    alive.emplace_back(static_cast<Frame*>(l));
+  }
+  for (FrameRef& f : alive) {
+    std::vector<std::pair<std::string, Value>> vars;
+    vars.swap(f->vars);
+  }
+  alive.clear();
+  // Frames still alive now are held by values outside any frame (a cycle through a
+  // transformed object): detach them so that freeing them later never touches this list.
+  while (live_frames_.next != &live_frames_) {
+    FrameLink* l = live_frames_.next;
+    live_frames_.next = l->next;
+    l->prev = l->next = nullptr;
+  }
+}
+
 void Evaluator::CheckLimits() {
   if (limits.max_depth > 0 && depth_ > limits.max_depth) {
     JsonataException e("D1011");
@@ -263,7 +285,7 @@ Value Evaluator::EvaluatePath(const Node* expr, const Value& input, Frame* env) 
 }
 
 FrameRef Evaluator::FrameFromTuple(Frame* env, const Value& tuple) {
-  FrameRef frame(new Frame(env));
+  FrameRef frame = NewFrame(env);
   if (tuple.IsObject()) {
     tuple.ForEachMember([&](std::string_view k, const Value& v) { frame->Bind(k, v); });
   }
@@ -819,7 +841,7 @@ Value Evaluator::EvaluateCondition(const Node* expr, const Value& input, Frame* 
 }
 
 Value Evaluator::EvaluateBlock(const Node* expr, const Value& input, Frame* env) {
-  FrameRef frame(new Frame(env));
+  FrameRef frame = NewFrame(env);
   Value result;
   for (const Node* e : expr->expressions) result = Evaluate(e, input, frame.get());
   return result;
@@ -971,7 +993,7 @@ Value Evaluator::ApplyInner(const Value& proc, std::vector<Value>& args, const V
   switch (fn.kind) {
     case FunctionKind::kLambda: {
       if (fn.node == nullptr) return Value();
-      FrameRef frame(new Frame(fn.env.get()));
+      FrameRef frame = NewFrame(fn.env.get());
       for (std::size_t i = 0; i < fn.params.size(); ++i) {
         frame->Bind(fn.params[i], i < a.size() ? a[i] : Value());
       }
@@ -1135,7 +1157,7 @@ Value Evaluator::EvaluatePartial(const Node* expr, const Value& input, Frame* en
     out->kind = FunctionKind::kLambda;
     out->node = fn.node;
     out->input = fn.input;
-    FrameRef frame(new Frame(fn.env.get() != nullptr ? fn.env.get() : env));
+    FrameRef frame = NewFrame(fn.env.get() != nullptr ? fn.env.get() : env);
     for (std::size_t i = 0; i < fn.params.size(); ++i) {
       if (i < holes.size() && holes[i]) {
         out->params.push_back(fn.params[i]);

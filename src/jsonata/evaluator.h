@@ -24,15 +24,31 @@ namespace stepway::jsonata {
 
 class Evaluator;
 
-// An environment frame: variable bindings with a link to the enclosing frame.
-struct Frame : HeapObject {
+// Links the frames of one evaluation into a list owned by its Evaluator (see
+// Evaluator::~Evaluator). The Evaluator's own FrameLink is the list's sentinel.
+struct FrameLink {
+  FrameLink* prev = nullptr;  // null once unlinked
+  FrameLink* next = nullptr;
+};
+
+// An environment frame: variable bindings with a link to the enclosing frame. Created only by
+// Evaluator::NewFrame, which links it into the Evaluator's list of live frames.
+struct Frame : HeapObject, FrameLink {
   Frame* parent = nullptr;  // counted reference
   std::vector<std::pair<std::string, Value>> vars;
 
-  explicit Frame(Frame* p) : parent(p) {
+  Frame(Frame* p, FrameLink& live) : parent(p) {
     if (parent != nullptr) ++parent->refs;
+    prev = &live;
+    next = live.next;
+    live.next->prev = this;
+    live.next = this;
   }
   ~Frame() override {
+    if (prev != nullptr) {
+      prev->next = next;
+      next->prev = prev;
+    }
     if (parent != nullptr && --parent->refs == 0) delete parent;
   }
   void Bind(std::string_view name, Value v) {
@@ -130,7 +146,20 @@ struct EvalLimits {
 
 class Evaluator {
  public:
-  Evaluator() = default;
+  Evaluator() { live_frames_.prev = live_frames_.next = &live_frames_; }
+  // Frees the frames that closures keep alive in reference cycles: a frame that binds a
+  // lambda (or an object holding one) whose closure is that frame or a frame below it, as
+  // in `($f := function($n){ $f($n - 1) }; ...)`. Counting alone never frees those, and a
+  // weak closure reference would be wrong (a returned lambda must keep its closure), so the
+  // evaluation owns its frames like an arena: when it ends, every frame still alive has
+  // its bindings cleared, which drops the lambdas and with them the frames. Values of the
+  // evaluation must not be used after the Evaluator is destroyed.
+  ~Evaluator();
+  Evaluator(const Evaluator&) = delete;
+  Evaluator& operator=(const Evaluator&) = delete;
+
+  // A new frame below parent (null for the root), owned by the returned reference.
+  FrameRef NewFrame(Frame* parent) { return FrameRef(new Frame(parent, live_frames_)); }
 
   Value Evaluate(const Node* expr, const Value& input, Frame* env);
   // Applies a function value to arguments (with signature validation and tail calls).
@@ -184,6 +213,7 @@ class Evaluator {
 
   int depth_ = 0;
   std::uint64_t steps_ = 0;
+  FrameLink live_frames_;  // sentinel of the list of this evaluation's live frames
 };
 
 // ---- value helpers shared with the function library ----

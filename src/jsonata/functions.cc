@@ -1235,8 +1235,12 @@ Value Now(Evaluator& ev, Args& a, const Value&, Frame*) {
 
 Value Millis(Evaluator& ev, Args&, const Value&, Frame*) { return Value::Number(ev.now_millis); }
 
+// The table and the function objects it points to are never destroyed: a function-local
+// static vector would be freed by the exit-time destructors, leaving the FunctionData objects
+// built in FindBuiltin unreachable (LeakSanitizer, which checks after those destructors, then
+// reports each of them), and a thread still evaluating during exit would read freed memory.
 std::vector<Builtin>& Table() {
-  static std::vector<Builtin> table = {
+  static std::vector<Builtin>& table = *new std::vector<Builtin>{
       {"sum", "<a<n>:n>", 1, Sum, nullptr, nullptr},
       {"count", "<a:n>", 1, Count, nullptr, nullptr},
       {"max", "<a<n>:n>", 1, Max, nullptr, nullptr},
@@ -1309,8 +1313,9 @@ std::vector<Builtin>& Table() {
 }  // namespace
 
 const Builtin* FindBuiltin(std::string_view name) {
-  static const std::unordered_map<std::string_view, const Builtin*> index = [] {
-    std::unordered_map<std::string_view, const Builtin*> m;
+  using Index = std::unordered_map<std::string_view, const Builtin*>;
+  static const Index& index = *new Index([] {  // never destroyed, like the table
+    Index m;
     for (Builtin& b : Table()) {
       b.signature = Signature::Parse(b.signature_text);
       auto* fn = new FunctionData;  // lives as long as the program, like the table
@@ -1322,7 +1327,7 @@ const Builtin* FindBuiltin(std::string_view name) {
       m.emplace(b.name, &b);
     }
     return m;
-  }();
+  }());
   auto it = index.find(name);
   return it == index.end() ? nullptr : it->second;
 }

@@ -112,7 +112,7 @@ tl::expected<std::optional<json::Value>, JsonataError> Expression::Evaluate(
   ev.host_functions = &bindings.functions_;
   ev.removed = &bindings.removed_;
   try {
-    FrameRef root(new Frame(nullptr));
+    FrameRef root = ev.NewFrame(nullptr);
     for (const auto& [name, value] : bindings.values_) root->Bind(name, Value::FromJson(value));
     Value in;
     if (input != nullptr) {

@@ -7,6 +7,7 @@
 
 #include "json/json.h"
 #include "jsonata/error.h"
+#include "jsonata/evaluator.h"
 #include "jsonata/parser.h"
 
 namespace stepway::jsonata {
@@ -85,6 +86,27 @@ TEST(EvaluatorTest, LambdasClosuresAndTailCalls) {
             "50005000");
   EXPECT_EQ(Eval("($add := function($a, $b) { $a + $b }; $inc := $add(?, 1); $inc(41))"), "42");
   EXPECT_EQ(Eval("[1,2,3] ~> $map(function($v) { $v * 2 }) ~> $sum()"), "12");
+}
+
+// A lambda bound in the frame it closes over is a reference cycle (frame -> $f -> closure ->
+// frame) that counting never frees; the Evaluator breaks such cycles when it is destroyed.
+// `held` is bound in the cyclic frames and counts the references they still hold.
+TEST(EvaluatorTest, FreesClosureCyclesWhenTheEvaluationEnds) {
+  const Value held = Value::NewObject();
+  for (const char* text : {"($f := function($n) { $n <= 1 ? 1 : $n * $f($n - 1) }; $f(5))",
+                           "($o := {'g': function() { $o }}; $o.g() ~> $type())",
+                           "$map([1, 2], function($v) { ($h := function() { $v }; $h()) })"}) {
+    SCOPED_TRACE(text);
+    const auto ast = ParseExpression(text);
+    {
+      Evaluator ev;
+      FrameRef root = ev.NewFrame(nullptr);
+      root->Bind("held", held);
+      const Value result = ev.Evaluate(ast->root, Value(), root.get());
+      EXPECT_TRUE(result.IsDefined());
+    }
+    EXPECT_EQ(held.MutableObject()->refs, 1u);
+  }
 }
 
 TEST(EvaluatorTest, TransformCopiesAndUpdates) {
