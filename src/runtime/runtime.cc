@@ -91,7 +91,10 @@ struct Poller {
   std::uint64_t id = 0;
   std::string worker_name;
   std::function<void(Result<std::optional<ActivityTask>>)> done;
+  // Answers "no task" at `deadline` if the poller is still waiting then. It stays armed while
+  // a task is being handed over, in case the task goes away and the poller waits again.
   std::unique_ptr<asio::steady_timer> timeout;
+  std::chrono::steady_clock::time_point deadline;
 };
 
 // One thread owning a set of executions: everything about them runs on its io_context.
@@ -859,16 +862,23 @@ void RuntimeImpl::HandTaskToPoller(const std::string& activity_arn) {
     poller = std::move(waiting.front());
     waiting.pop_front();
   }
-  if (poller.timeout) poller.timeout->cancel();
   Shard& shard = ShardOf(task.execution_arn);
   auto shared_poller = std::make_shared<Poller>(std::move(poller));
   asio::post(shard.io(), [this, &shard, task = std::move(task), shared_poller,
                           activity_arn]() mutable {
     auto it = shard.live().find(task.execution_arn);
     if (it == shard.live().end() || !it->second->execution->IsTaskOpen(task.task_id)) {
-      // The task went away meanwhile: the worker waits for the next one.
-      std::lock_guard<std::mutex> lock(activity_mu_);
-      pollers_[activity_arn].push_front(std::move(*shared_poller));
+      // The task went away meanwhile: the worker waits for the next one, until its deadline
+      // (its timer is still armed; past the deadline it may have fired already).
+      if (std::chrono::steady_clock::now() >= shared_poller->deadline) {
+        shared_poller->done(std::optional<ActivityTask>());
+        return;
+      }
+      {
+        std::lock_guard<std::mutex> lock(activity_mu_);
+        pollers_[activity_arn].push_front(std::move(*shared_poller));
+      }
+      HandTaskToPoller(activity_arn);
       return;
     }
     Live& live = *it->second;
@@ -912,8 +922,10 @@ void RuntimeImpl::GetActivityTask(std::string activity_arn, std::string worker_n
     p.id = id;
     p.worker_name = std::move(worker_name);
     p.done = std::move(done);
+    p.deadline =
+        std::chrono::steady_clock::now() + std::chrono::seconds(options_.activity_poll_seconds);
     p.timeout = std::make_unique<asio::steady_timer>(poll_thread_work_->io());
-    p.timeout->expires_after(std::chrono::seconds(options_.activity_poll_seconds));
+    p.timeout->expires_at(p.deadline);
     p.timeout->async_wait([this, activity_arn, id](boost::system::error_code ec) {
       if (ec) return;
       std::function<void(Result<std::optional<ActivityTask>>)> expired;
