@@ -167,7 +167,7 @@ def client(server, read_timeout=None):
         read_timeout = server.activity_poll_seconds + 30
     config = botocore.config.Config(
         region_name=REGION,
-        retries={"max_attempts": 1, "mode": "standard"},
+        retries={"total_max_attempts": 1, "mode": "standard"},
         inject_host_prefix=False,
         read_timeout=read_timeout,
         connect_timeout=5,
@@ -362,6 +362,18 @@ class ServerTestCase(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.server.close()
+
+    def tearDown(self):
+        # A crashed server fails the test that crashed it, with its last words.
+        process = self.server.process
+        if process is not None and process.poll() is not None:
+            log = self.server.log_text()
+            self.server.close()
+            type(self).server = Server(**self.server_options)  # later tests get a new one
+            self.server.start()
+            type(self).sfn = self.server.client()
+            self.fail("stepway serve exited with %s during this test:\n%s"
+                      % (process.returncode, log[-4000:]))
 
     def aws(self, *args, **kwargs):
         return self.server.aws(*args, **kwargs)

@@ -7,8 +7,8 @@ import threading
 import time
 import unittest
 
-from server import (ACCOUNT, REGION, ServerTestCase, activity_definition, definition, history,
-                    wait_for_event, wait_for_status)
+from server import (ACCOUNT, REGION, ROLE, Server, ServerTestCase, activity_definition,
+                    definition, history, wait_for_event, wait_for_status)
 
 ACTIVITY_PREFIX = "arn:aws:states:%s:%s:activity:" % (REGION, ACCOUNT)
 POLL_SECONDS = 2
@@ -219,6 +219,41 @@ class ActivityTest(ServerTestCase):
         self.assertEqual((d["status"], d["error"]), ("FAILED", "States.Timeout"))
         # The timed-out task is not offered any more.
         self.assertNotIn("taskToken", self.poll(activity))
+
+
+class PollRaceTest(unittest.TestCase):
+    """Regression: a poller handed a task that went away in the meantime (its execution was
+    stopped as the poll came in) waited again without its long-poll timer, so it never
+    answered; the next task of the activity then went to that dead poller and was lost."""
+
+    def test_poll_racing_a_stop_still_answers_in_time(self):
+        with Server(activity_poll_seconds=1) as server:
+            sfn = server.client()
+            pool = concurrent.futures.ThreadPoolExecutor(2)
+            for i in range(8):
+                activity = sfn.create_activity(name="race%d" % i)["activityArn"]
+                machine = sfn.create_state_machine(name="race%d" % i, roleArn=ROLE,
+                                                   definition=activity_definition(activity))[
+                    "stateMachineArn"]
+                e = sfn.start_execution(stateMachineArn=machine)["executionArn"]
+                worker = server.client(read_timeout=5)
+                stop = pool.submit(sfn.stop_execution, executionArn=e)
+                started = time.monotonic()
+                task = pool.submit(worker.get_activity_task, activityArn=activity,
+                                   workerName="racer").result()  # ReadTimeoutError: hung
+                stop.result()
+                self.assertLess(time.monotonic() - started, 3.5)
+                if task.get("taskToken"):
+                    with self.assertRaises(sfn.exceptions.TaskTimedOut):
+                        sfn.send_task_success(taskToken=task["taskToken"], output="{}")
+                # The next task of the activity reaches a live worker.
+                e = sfn.start_execution(stateMachineArn=machine,
+                                        input='{"next": %d}' % i)["executionArn"]
+                task = sfn.get_activity_task(activityArn=activity, workerName="next")
+                self.assertEqual(json.loads(task["input"]), {"next": i})
+                sfn.send_task_success(taskToken=task["taskToken"], output="{}")
+                self.assertEqual(wait_for_status(sfn, e)["status"], "SUCCEEDED")
+            pool.shutdown()
 
 
 if __name__ == "__main__":

@@ -70,7 +70,7 @@ class ServeTest(unittest.TestCase):
                 aws_access_key_id=ACCESS_KEY, aws_secret_access_key="wrong",
                 region_name="us-east-1").client(
                     "stepfunctions", endpoint_url=server.endpoint,
-                    config=botocore.config.Config(retries={"max_attempts": 1}))
+                    config=botocore.config.Config(retries={"total_max_attempts": 1}))
             with self.assertRaises(botocore.exceptions.ClientError) as e:
                 bad.list_state_machines()
             self.assertEqual(e.exception.response["Error"]["Code"], "InvalidSignatureException")
@@ -78,7 +78,7 @@ class ServeTest(unittest.TestCase):
                 aws_access_key_id="AKIDUNKNOWN", aws_secret_access_key=SECRET_KEY,
                 region_name="us-east-1").client(
                     "stepfunctions", endpoint_url=server.endpoint,
-                    config=botocore.config.Config(retries={"max_attempts": 1}))
+                    config=botocore.config.Config(retries={"total_max_attempts": 1}))
             with self.assertRaises(botocore.exceptions.ClientError) as e:
                 unknown.list_state_machines()
             self.assertEqual(e.exception.response["Error"]["Code"],
