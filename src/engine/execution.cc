@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <unordered_map>
 #include <utility>
 
 #include "asl/validation.h"
@@ -28,6 +29,18 @@ const char* ExecutionStatusName(ExecutionStatus status) {
 }
 
 constexpr std::size_t kUnknownSize = std::size_t(-1);
+
+namespace {
+
+// The cause of States.DataLimitExceeded when an assignment would take the execution's variables,
+// all scopes together, past limits::kMaxVariablesPerExecutionBytes.
+std::string VariablesLimitCause(const std::string& state) {
+  return "The assignment in state '" + state + "' has exceeded the maximum size limit of " +
+         std::to_string(limits::kMaxVariablesPerExecutionBytes) +
+         " bytes for all variables of the execution.";
+}
+
+}  // namespace
 
 std::size_t AddBounds(std::size_t a, std::size_t b) {
   return (a == kUnknownSize || b == kUnknownSize || a + b < a) ? kUnknownSize : a + b;
@@ -75,6 +88,23 @@ struct Execution::Frame {
   Resource resource;
 
   asl::VariableScope vars;
+  // The JSON size of each variable in `vars`, and their sum: this frame's share of the
+  // running total `vars_total` points to, which it gives back when the scope ends (a Map
+  // iteration or Parallel branch is over).
+  std::unordered_map<std::string, std::size_t> var_sizes;
+  std::size_t vars_bytes = 0;
+  // The execution's total (Execution::variables_bytes_), or for an iteration of a Distributed
+  // Map, which AWS runs as a child execution with variables of its own, `own_vars_total`.
+  std::size_t* vars_total = nullptr;
+  std::size_t own_vars_total = 0;
+
+  Frame() = default;
+  Frame(const Frame&) = delete;
+  Frame& operator=(const Frame&) = delete;
+  ~Frame() {
+    children.clear();  // before own_vars_total, which their variables count in
+    if (vars_total != nullptr) *vars_total -= vars_bytes;
+  }
 
   // Parallel and Map.
   std::vector<std::unique_ptr<Frame>> children;
@@ -380,6 +410,7 @@ void Execution::Start(json::Value input, const Environment& env, StepOutput& out
   }
 
   root_ = std::make_unique<Frame>();
+  root_->vars_total = &variables_bytes_;
   root_->id = next_frame_id_++;
   root_->machine = &definition_->machine;
   root_->state = definition_->machine.start_index;
@@ -830,6 +861,10 @@ bool Execution::ApplyAssign(Frame& f, const State& s, const json::Value* assign_
 bool Execution::BindVariables(Frame& f, const State& s, json::Object values,
                               json::Object& assigned, const Environment& env, StepOutput& out) {
   std::size_t total = 0;
+  // The execution's total after this assignment: each variable replaces the frame's own
+  // variable of that name (if any); a variable of an enclosing scope is shadowed, not replaced.
+  CHECK(f.vars_total != nullptr);
+  std::size_t execution_total = *f.vars_total;
   for (auto& kv : values) {
     std::string text = json::Serialize(kv.value());
     if (text.size() > limits::kMaxVariableBytes) {
@@ -841,6 +876,10 @@ bool Execution::BindVariables(Frame& f, const State& s, json::Object values,
       return false;
     }
     total += text.size();
+    if (auto it = f.var_sizes.find(std::string(kv.key())); it != f.var_sizes.end()) {
+      execution_total -= it->second;
+    }
+    execution_total += text.size();
     assigned[kv.key()] = std::move(text);
   }
   if (total > limits::kMaxVariableBytes) {
@@ -851,7 +890,21 @@ bool Execution::BindVariables(Frame& f, const State& s, json::Object values,
               env, out);
     return false;
   }
-  for (auto& kv : values) f.vars.values[kv.key()] = std::move(kv.value());
+  if (execution_total > limits::kMaxVariablesPerExecutionBytes) {
+    FailState(f, Failure{asl::errors::kDataLimitExceeded, VariablesLimitCause(s.name)}, env, out);
+    return false;
+  }
+  for (auto& kv : values) {
+    const std::size_t size = assigned.at(kv.key()).get_string().size();
+    auto [it, inserted] = f.var_sizes.try_emplace(std::string(kv.key()), size);
+    if (!inserted) {
+      f.vars_bytes -= it->second;
+      it->second = size;
+    }
+    f.vars_bytes += size;
+    f.vars.values[kv.key()] = std::move(kv.value());
+  }
+  *f.vars_total = execution_total;
   return true;
 }
 
@@ -1120,6 +1173,7 @@ void Execution::StartParallel(Frame& f, const Environment& env, StepOutput& out)
     child->state = child->machine->start_index;
     child->input = branch_input;
     child->vars.parent = &f.vars;
+    child->vars_total = f.vars_total;
     f.children.push_back(std::move(child));
   }
   if (s.branches.empty()) {
@@ -1254,7 +1308,12 @@ void Execution::LaunchIterations(Frame& f, const Environment& env, StepOutput& o
     child->machine = s.item_processor.machine.get();
     child->state = child->machine->start_index;
     child->input = MakePayload(std::move(input));
-    if (s.item_processor.mode == asl::ItemProcessor::Mode::kInline) child->vars.parent = &f.vars;
+    if (s.item_processor.mode == asl::ItemProcessor::Mode::kInline) {
+      child->vars.parent = &f.vars;
+      child->vars_total = f.vars_total;
+    } else {
+      child->vars_total = &child->own_vars_total;
+    }
     launched.push_back(child.get());
     f.children[i] = std::move(child);
     ++f.running;

@@ -174,8 +174,9 @@ class Execution {
   bool ApplyAssign(Frame& f, const asl::State& s, const json::Value* assign_raw,
                    const asl::PayloadTemplate* assign, const json::Value& input,
                    json::Object& assigned, const Environment& env, StepOutput& out);
-  // Checks the variables' sizes (256 KiB each and per assignment) and binds them in `f`'s
-  // scope, recording their JSON in `assigned`. False when the state failed instead.
+  // Checks the variables' sizes (256 KiB each and per assignment, 10 MiB for all variables of
+  // the execution) and binds them in `f`'s scope, recording their JSON in `assigned`. False
+  // (and nothing bound) when the state failed with States.DataLimitExceeded instead.
   bool BindVariables(Frame& f, const asl::State& s, json::Object values, json::Object& assigned,
                      const Environment& env, StepOutput& out);
 
@@ -234,6 +235,10 @@ class Execution {
   std::string error_, cause_;
   bool has_error_ = false, has_cause_ = false;
 
+  // The JSON size of every variable of every live scope, kept up to date per assignment (a
+  // reassigned variable gives back its old size) and as scopes end. Declared before root_, so
+  // that frames destroyed with the execution still find it.
+  std::size_t variables_bytes_ = 0;
   std::unique_ptr<Frame> root_;
   std::deque<Frame*> runnable_;  // front runs next: depth-first, as AWS's history reads
   json::Value context_;          // $$, updated as states are entered
