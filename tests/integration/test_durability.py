@@ -12,8 +12,8 @@ import threading
 import time
 import unittest
 
-from server import (ROLE, Server, activity_definition, callback_definition, callback_token,
-                    definition, history, wait_definition, wait_until)
+from server import (ROLE, Server, callback_definition, callback_token, definition, history,
+                    wait_definition, wait_until)
 
 from test_task_tokens import decode
 
@@ -199,6 +199,56 @@ class CrashTest(unittest.TestCase):
             kinds = [x["type"] for x in history(sfn, e)]
             self.assertEqual(kinds.count("ActivityStarted"), 2, e)
             self.assertEqual(kinds.count("ActivitySucceeded"), 2, e)
+
+    def test_acknowledged_answers_survive_kill_9(self):
+        # Every acknowledged SendTaskSuccess, SendTaskFailure and StopExecution is on disk when
+        # the server dies right after answering.
+        sfn = self.sfn
+        activity = sfn.create_activity(name="answers")["activityArn"]
+        machine = sfn.create_state_machine(
+            name="answers", roleArn=ROLE, definition=definition({
+                "T": {"Type": "Task", "Resource": activity, "End": True,
+                      "Catch": [{"ErrorEquals": ["Worker.Failed"], "Next": "Caught"}]},
+                "Caught": {"Type": "Pass", "Result": "caught", "End": True}}))[
+            "stateMachineArn"]
+        runs = [sfn.start_execution(stateMachineArn=machine, name="a%02d" % i,
+                                    input=json.dumps({"i": i}))["executionArn"]
+                for i in range(12)]
+        tasks = poll_all(sfn, activity, 12, "answerer")
+        by_execution = {decode(t)[3]: t for t in tasks}
+        succeeded, failed, stopped, open_ = runs[0:4], runs[4:8], runs[8:10], runs[10:12]
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            futures = [pool.submit(sfn.send_task_success, taskToken=by_execution[e],
+                                   output='{"ok": %d}' % n) for n, e in enumerate(succeeded)]
+            futures += [pool.submit(sfn.send_task_failure, taskToken=by_execution[e],
+                                    error="Worker.Failed", cause="no") for e in failed]
+            futures += [pool.submit(sfn.stop_execution, executionArn=e) for e in stopped]
+            for f in futures:
+                f.result()  # acknowledged
+        self.server.kill()
+        self.server.start()
+        self.reconnect()
+        sfn = self.sfn
+        for n, e in enumerate(succeeded):
+            d = wait_until(lambda: (lambda d: d if d["status"] != "RUNNING" else None)(
+                sfn.describe_execution(executionArn=e)), what="%s to end" % e)
+            self.assertEqual((d["status"], json.loads(d["output"])), ("SUCCEEDED", {"ok": n}))
+        for e in failed:
+            d = wait_until(lambda: (lambda d: d if d["status"] != "RUNNING" else None)(
+                sfn.describe_execution(executionArn=e)), what="%s to end" % e)
+            self.assertEqual((d["status"], d["output"]), ("SUCCEEDED", '"caught"'))
+        for e in stopped:
+            self.assertEqual(sfn.describe_execution(executionArn=e)["status"], "ABORTED")
+        for e in succeeded + failed + stopped:
+            with self.assertRaises(sfn.exceptions.TaskTimedOut):
+                sfn.send_task_success(taskToken=by_execution[e], output="{}")
+        # Nothing is offered again: all twelve were handed out before the crash.
+        self.assertNotIn("taskToken", sfn.get_activity_task(activityArn=activity))
+        for e in open_:
+            sfn.send_task_success(taskToken=by_execution[e], output='"late"')
+            d = wait_until(lambda: (lambda d: d if d["status"] != "RUNNING" else None)(
+                sfn.describe_execution(executionArn=e)), what="%s to end" % e)
+            self.assertEqual(d["output"], '"late"')
 
     def test_clean_restart_keeps_everything(self):
         sfn = self.sfn

@@ -4,8 +4,8 @@ GetExecutionHistory, with boto3 and the aws CLI."""
 import json
 import unittest
 
-from server import (ACCOUNT, PASS, REGION, ServerTestCase, definition, history,
-                    wait_definition, wait_for_status)
+from server import (ACCOUNT, REGION, ServerTestCase, definition, history, wait_definition,
+                    wait_for_status)
 
 # Runs until stopped (a day's Wait, 864 s at the suite's wait-time scale of 0.01).
 FOREVER = wait_definition(86400)

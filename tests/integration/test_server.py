@@ -7,8 +7,7 @@ import unittest
 
 import botocore.exceptions
 
-from server import (ACCESS_KEY, PASS, ROLE, SECRET_KEY, Server, aws_environment,
-                    wait_for_status)
+from server import ACCESS_KEY, PASS, ROLE, SECRET_KEY, Server, wait_for_status
 
 
 class ServeTest(unittest.TestCase):
