@@ -256,12 +256,18 @@ class CrashTest(unittest.TestCase):
                                            roleArn=ROLE, tags=[{"key": "k", "value": "v"}])[
             "stateMachineArn"]
         activity = sfn.create_activity(name="kept")["activityArn"]
-        e = sfn.start_execution(stateMachineArn=machine)["executionArn"]
+        e = sfn.start_execution(stateMachineArn=machine, name="kept", input='{"a": 1}')[
+            "executionArn"]
         token = callback_token(sfn, e)
         self.assertEqual(self.server.stop(), 0, "SIGTERM should stop the server cleanly")
         self.server.start()
         self.reconnect()
         sfn = self.sfn
+        # Still running after the restart: the same start is still the same execution.
+        again = sfn.start_execution(stateMachineArn=machine, name="kept", input='{"a": 1}')
+        self.assertEqual(again["executionArn"], e)
+        with self.assertRaises(sfn.exceptions.ExecutionAlreadyExists):
+            sfn.start_execution(stateMachineArn=machine, name="kept", input='{"a": 2}')
         self.assertEqual(sfn.describe_state_machine(stateMachineArn=machine)["name"], "m")
         self.assertEqual(sfn.list_tags_for_resource(resourceArn=machine)["tags"],
                          [{"key": "k", "value": "v"}])

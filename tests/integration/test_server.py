@@ -3,6 +3,8 @@
 
 import os
 import signal
+import threading
+import time
 import unittest
 
 import botocore.exceptions
@@ -28,6 +30,30 @@ class ServeTest(unittest.TestCase):
             server.process.send_signal(signal.SIGINT)
             self.assertEqual(server.process.wait(20), 0)
             server._closed()
+        finally:
+            server.close()
+
+    def test_sigterm_does_not_wait_for_long_polls(self):
+        server = Server(activity_poll_seconds=60)
+        try:
+            server.start()
+            sfn = server.client(read_timeout=90)
+            activity = sfn.create_activity(name="idle")["activityArn"]
+            answered = threading.Event()
+
+            def poll():
+                try:
+                    sfn.get_activity_task(activityArn=activity)
+                except botocore.exceptions.BotoCoreError:
+                    pass  # the connection closes: the worker polls again elsewhere
+                answered.set()
+
+            threading.Thread(target=poll, daemon=True).start()
+            time.sleep(0.5)
+            started = time.monotonic()
+            self.assertEqual(server.stop(), 0)
+            self.assertLess(time.monotonic() - started, 5)
+            self.assertTrue(answered.wait(5), "the poll was left hanging")
         finally:
             server.close()
 
