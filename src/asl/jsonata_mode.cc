@@ -125,13 +125,14 @@ void Bind(std::string_view text, const JsonataScope& scope, jsonata::Bindings& b
     }
     return false;
   };
+  // $states and the variables are bound by reference: the scope outlives the evaluation, and
+  // copying the state's input (up to 256 KiB) for every expression would cost more than most
+  // expressions do.
   if (mentions("states")) {
-    json::Object states;
-    if (scope.states.input) states["input"] = *scope.states.input;
-    if (scope.states.context) states["context"] = *scope.states.context;
-    if (scope.states.result) states["result"] = *scope.states.result;
-    if (scope.states.error_output) states["errorOutput"] = *scope.states.error_output;
-    bindings.Bind("states", std::move(states));
+    bindings.BindObjectOfReferences("states", {{"input", scope.states.input},
+                                               {"context", scope.states.context},
+                                               {"result", scope.states.result},
+                                               {"errorOutput", scope.states.error_output}});
   }
   std::vector<std::string_view> bound;
   for (const VariableScope* s = scope.variables; s != nullptr; s = s->parent) {
@@ -142,7 +143,7 @@ void Bind(std::string_view text, const JsonataScope& scope, jsonata::Bindings& b
       for (std::string_view b : bound) shadowed = shadowed || b == name;
       if (shadowed) continue;
       bound.push_back(name);
-      bindings.Bind(std::string(name), kv.value());
+      bindings.BindReference(std::string(name), &kv.value());
     }
   }
   bindings.Unbind("eval");

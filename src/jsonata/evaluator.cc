@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include <boost/container/small_vector.hpp>
+
 #include "jsonata/host_function.h"
 #include "jsonata/parser.h"
 #include "jsonata/utf8.h"
@@ -17,6 +19,50 @@ Value Singleton(const Value& v) {
 }
 
 bool IsStringOrNumber(const Value& v) { return v.IsString() || v.IsNumber(); }
+
+// A transform pattern that is a path of plain names (`customer`, `a.b.c`): its matches are the
+// objects reached by following those names, through arrays, from the transform's input.
+bool IsNamePath(const Node* pattern) {
+  if (pattern == nullptr || pattern->type != NodeType::kPath || !pattern->simple_path) {
+    return false;
+  }
+  for (const Node* step : pattern->steps) {
+    if (step->type != NodeType::kName) return false;
+  }
+  return true;
+}
+
+// The transform's copy of `v` for a name-path pattern, copying only what the pattern can reach:
+// every object along the path is copied one level deep (its members shared with `v`), every
+// array along it element by element, and everything else is shared. The matches are then
+// objects of the copy, so updating and deleting their members (all a transform does) leaves
+// `v` as it was, exactly as with a deep copy: values are never mutated outside a transform's
+// own copy, so sharing the rest cannot be observed.
+Value CopyAlong(const Value& v, const std::vector<Node*>& steps, std::size_t i) {
+  if (v.IsArray()) {
+    Value out = Value::NewArray();
+    const std::size_t n = v.ArraySize();
+    ArrayData* a = out.MutableArray();
+    a->items.reserve(n);
+    for (std::size_t k = 0; k < n; ++k) a->items.push_back(CopyAlong(v.At(k), steps, i));
+    return out;
+  }
+  if (!v.IsObject()) return v;
+  Value out = Value::NewObject();
+  ObjectData* o = out.MutableObject();
+  const std::size_t n = v.ObjectSize();
+  o->members.reserve(n);
+  const std::string_view next = i < steps.size() ? std::string_view(steps[i]->value) : "";
+  v.ForEachMember([&](std::string_view k, const Value& m) {
+    if (i < steps.size() && k == next) {
+      o->members.emplace_back(std::string(k), CopyAlong(m, steps, i + 1));
+    } else {
+      o->members.emplace_back(std::string(k), m);
+    }
+  });
+  if (n > ObjectData::kIndexFrom) o->Reindex();
+  return out;
+}
 
 }  // namespace
 
@@ -753,10 +799,48 @@ Value ReduceTupleStream(const Value& stream) {
 
 }  // namespace
 
+Value Evaluator::EvaluateSingleGroup(const std::vector<std::pair<Node*, Node*>>& pairs,
+                                     int position, const Value& item, Frame* env) {
+  // As EvaluateGroup on a sequence of this one item: every key first, in order (a key twice is
+  // D1009, since one item gives each pair one key), then each value, with the item as context.
+  struct Key {
+    Value key;  // keeps the string the view below points into
+    std::size_t pair_index;
+  };
+  boost::container::small_vector<Key, 8> keys;
+  for (std::size_t pair_index = 0; pair_index < pairs.size(); ++pair_index) {
+    Value key = Evaluate(pairs[pair_index].first, item, env);
+    if (key.IsUndefined()) continue;
+    if (!key.IsString()) {
+      JsonataException ex("T1003");
+      ex.Position(position).With(key);
+      throw ex;
+    }
+    for (const Key& k : keys) {
+      if (k.key.AsString() == key.AsString()) {
+        JsonataException ex("D1009");
+        ex.Position(position).With(key);
+        throw ex;
+      }
+    }
+    keys.push_back(Key{std::move(key), pair_index});
+  }
+  Value result = Value::NewObject();
+  ObjectData* r = result.MutableObject();
+  r->members.reserve(keys.size());
+  for (const Key& k : keys) {
+    Value value = Evaluate(pairs[k.pair_index].second, item, env);
+    // The keys are distinct, so each value is a new member.
+    if (value.IsDefined()) r->members.emplace_back(std::string(k.key.AsString()), std::move(value));
+  }
+  if (r->members.size() > ObjectData::kIndexFrom) r->Reindex();
+  return result;
+}
+
 Value Evaluator::EvaluateGroup(const Node* at, const std::vector<std::pair<Node*, Node*>>& pairs,
                                int position, Value input, Frame* env) {
   const bool reduce = input.IsTupleStream();
-  if (!input.IsArray()) input = Singleton(input);
+  if (!input.IsArray()) return EvaluateSingleGroup(pairs, position, input, env);
   if (input.ArraySize() == 0 && !reduce) {
     input = Value::NewSequence();
     Push(input, Value());
@@ -1084,7 +1168,14 @@ Value Evaluator::ApplyTransform(const FunctionData& fn, const Value& obj, Frame*
     e.Position(expr->position);
     throw e;
   }
-  Value result = Apply(clone_fn, {obj}, Value(), fn.env.get());
+  static const FunctionData* const kBuiltinClone = FindBuiltin("clone")->data;
+  Value result;
+  if (clone_fn.AsFunction() == kBuiltinClone && (obj.IsObject() || obj.IsArray()) &&
+      IsNamePath(expr->pattern)) {
+    result = CopyAlong(obj, expr->pattern->steps, 0);  // what $clone would give, copied lazily
+  } else {
+    result = Apply(clone_fn, {obj}, Value(), fn.env.get());
+  }
   Value matches = Evaluate(expr->pattern, result, fn.env.get());
   if (matches.IsUndefined()) return result;
   if (!matches.IsArray()) matches = Singleton(matches);

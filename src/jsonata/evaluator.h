@@ -196,6 +196,9 @@ class Evaluator {
   Value EvaluateDescendants(const Value& input);
   Value EvaluateGroup(const Node* at, const std::vector<std::pair<Node*, Node*>>& pairs,
                       int position, Value input, Frame* env);
+  // EvaluateGroup for an input that is not an array (an object constructor on one value).
+  Value EvaluateSingleGroup(const std::vector<std::pair<Node*, Node*>>& pairs, int position,
+                            const Value& item, Frame* env);
   Value EvaluateRange(const Value& lhs, const Value& rhs);
   Value EvaluateCondition(const Node* expr, const Value& input, Frame* env);
   Value EvaluateBlock(const Node* expr, const Value& input, Frame* env);

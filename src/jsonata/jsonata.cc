@@ -39,14 +39,27 @@ Bindings::~Bindings() = default;
 Bindings::Bindings(Bindings&&) noexcept = default;
 Bindings& Bindings::operator=(Bindings&&) noexcept = default;
 
+void Bindings::Forget(std::string_view name) {
+  auto named = [&](const auto& kv) { return kv.first == name; };
+  std::erase_if(values_, named);
+  std::erase_if(references_, named);
+  std::erase_if(object_references_, named);
+}
+
 void Bindings::Bind(std::string name, json::Value value) {
-  for (auto& kv : values_) {
-    if (kv.first == name) {
-      kv.second = std::move(value);
-      return;
-    }
-  }
+  Forget(name);
   values_.emplace_back(std::move(name), std::move(value));
+}
+
+void Bindings::BindReference(std::string name, const json::Value* value) {
+  Forget(name);
+  references_.emplace_back(std::move(name), value);
+}
+
+void Bindings::BindObjectOfReferences(
+    std::string name, std::vector<std::pair<std::string, const json::Value*>> members) {
+  Forget(name);
+  object_references_.emplace_back(std::move(name), std::move(members));
 }
 
 Status Bindings::BindFunction(std::string name, std::string_view signature, NativeFunction fn) {
@@ -113,7 +126,20 @@ tl::expected<std::optional<json::Value>, JsonataError> Expression::Evaluate(
   ev.removed = &bindings.removed_;
   try {
     FrameRef root = ev.NewFrame(nullptr);
+    // Every binding is borrowed (Value::FromJson views the document), never converted.
     for (const auto& [name, value] : bindings.values_) root->Bind(name, Value::FromJson(value));
+    for (const auto& [name, value] : bindings.references_) {
+      root->Bind(name, value != nullptr ? Value::FromJson(*value) : Value());
+    }
+    for (const auto& [name, members] : bindings.object_references_) {
+      Value object = Value::NewObject();
+      ObjectData* o = object.MutableObject();
+      o->members.reserve(members.size());
+      for (const auto& [key, value] : members) {
+        if (value != nullptr) o->Set(key, Value::FromJson(*value));
+      }
+      root->Bind(name, std::move(object));
+    }
     Value in;
     if (input != nullptr) {
       in = Value::FromJson(*input);

@@ -6,7 +6,7 @@
 //   auto expr = jsonata::Expression::Compile("$sum(Order.Product.(Price * Quantity))");
 //   if (!expr) return expr.error();          // S0xxx: code, position, token, message
 //   jsonata::Bindings b;
-//   b.Bind("states", states_json);           // $states
+//   b.Bind("states", states_json);           // $states (a copy; BindReference: none)
 //   b.Unbind("eval");                         // Step Functions has no $eval
 //   auto r = expr->Evaluate(&input, b, {});   // std::nullopt means "undefined" (no value)
 //
@@ -70,6 +70,16 @@ class Bindings {
 
   // Binds $name to a copy of value.
   void Bind(std::string name, json::Value value);
+  // Binds $name to *value without copying it: evaluations read the caller's document in place.
+  // The caller keeps *value alive and unchanged until the last Evaluate with these Bindings
+  // has returned.
+  void BindReference(std::string name, const json::Value* value);
+  // Binds $name to an object whose members are the given documents, in order, each by
+  // reference as BindReference does (a null pointer leaves its member out). For an object
+  // whose parts live in different places, such as Step Functions' $states (input, context,
+  // result), without assembling a copy of them.
+  void BindObjectOfReferences(std::string name,
+                              std::vector<std::pair<std::string, const json::Value*>> members);
   // Registers $name as a native function with a JSONata signature such as "<n-n?:n>".
   // Fails with kInvalidArgument when the signature does not parse.
   Status BindFunction(std::string name, std::string_view signature, NativeFunction fn);
@@ -78,7 +88,13 @@ class Bindings {
 
  private:
   friend class Expression;
+  // Drops any binding of `name` (a later Bind* replaces an earlier one of the same name).
+  void Forget(std::string_view name);
+
   std::vector<std::pair<std::string, json::Value>> values_;
+  std::vector<std::pair<std::string, const json::Value*>> references_;
+  std::vector<std::pair<std::string, std::vector<std::pair<std::string, const json::Value*>>>>
+      object_references_;
   std::unordered_map<std::string, const HostFunction*> functions_;
   std::vector<std::unique_ptr<HostFunction>> owned_;
   std::unordered_set<std::string> removed_;

@@ -152,7 +152,7 @@ std::shared_ptr<const Signature> Signature::Parse(std::string_view sig) {
 // regular expression jsonata-js builds. spans[i] = (start, length) of what param i matched.
 bool Signature::MatchFrom(std::string_view sig, std::size_t param, std::size_t pos,
                           std::size_t nparams, bool anchored,
-                          std::vector<std::pair<std::size_t, std::size_t>>& spans) const {
+                          Spans& spans) const {
   if (param == nparams) return !anchored || pos == sig.size();
   const Param& p = params_[param];
   std::size_t max = 0;
@@ -182,12 +182,12 @@ std::vector<Value> Signature::Validate(const std::vector<Value>& args,
     for (const Value& a : args) heap.push_back(SymbolOf(a));
     supplied = heap;
   }
-  std::vector<std::pair<std::size_t, std::size_t>> spans(params_.size());
+  Spans spans(params_.size());
   if (!MatchFrom(supplied, 0, 0, params_.size(), true, spans)) {
     // Find how far the arguments match, as throwValidationError does.
     std::size_t good_to = 0;
     for (std::size_t i = 0; i < params_.size(); ++i) {
-      std::vector<std::pair<std::size_t, std::size_t>> partial(params_.size());
+      Spans partial(params_.size());
       if (!MatchFrom(supplied, 0, 0, i + 1, false, partial)) break;
       good_to = partial[i].first + partial[i].second;
     }

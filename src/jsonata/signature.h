@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
+
 #include "jsonata/value.h"
 
 namespace stepway::jsonata {
@@ -34,8 +36,11 @@ class Signature {
     std::string context_chars;
     std::string subtype;
   };
+  // (start, length) of what each parameter matched; inline for the usual few parameters, as
+  // Validate runs on every function call.
+  using Spans = boost::container::small_vector<std::pair<std::size_t, std::size_t>, 8>;
   bool MatchFrom(std::string_view sig, std::size_t param, std::size_t pos, std::size_t nparams,
-                 bool anchored, std::vector<std::pair<std::size_t, std::size_t>>& spans) const;
+                 bool anchored, Spans& spans) const;
 
   std::string definition_;
   std::vector<Param> params_;
