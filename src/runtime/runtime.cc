@@ -3,8 +3,8 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/system_timer.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/system_timer.hpp>
 #include <deque>
 #include <future>
 #include <list>
@@ -208,6 +208,7 @@ class RuntimeImpl final : public Runtime {
   void TaskCall(std::string token, std::function<void(Shard&, Live&, std::int64_t)> apply,
                 std::function<void(Status)> done);
   void Invoke(Shard& shard, Live& live, OpenTask& task, bool resumed);
+  void RecoverOne(Shard& shard, store::ExecutionRecord record);
   std::unique_ptr<Live> MakeLive(store::ExecutionRecord record,
                                  std::shared_ptr<const asl::Definition> definition,
                                  store::Store* store);
@@ -290,16 +291,26 @@ void Dispatch(engine::Execution& e, const ExecutionInput& in, const engine::Envi
       e.Start(v ? std::move(*v) : json::Value(json::Object()), env, out);
       break;
     }
-    case ExecutionInput::Kind::kTaskStarted: e.TaskStarted(in.id, in.a, env, out); break;
+    case ExecutionInput::Kind::kTaskStarted:
+      e.TaskStarted(in.id, in.a, env, out);
+      break;
     case ExecutionInput::Kind::kTaskSucceeded: {
       auto v = json::Parse(in.a);
       e.TaskSucceeded(in.id, v ? std::move(*v) : json::Value(), env, out);
       break;
     }
-    case ExecutionInput::Kind::kTaskFailed: e.TaskFailed(in.id, in.a, in.b, env, out); break;
-    case ExecutionInput::Kind::kTaskTimedOut: e.TaskTimedOut(in.id, in.a, in.b, env, out); break;
-    case ExecutionInput::Kind::kTimerFired: e.TimerFired(in.id, env, out); break;
-    case ExecutionInput::Kind::kStop: e.Stop(in.a, in.b, env, out); break;
+    case ExecutionInput::Kind::kTaskFailed:
+      e.TaskFailed(in.id, in.a, in.b, env, out);
+      break;
+    case ExecutionInput::Kind::kTaskTimedOut:
+      e.TaskTimedOut(in.id, in.a, in.b, env, out);
+      break;
+    case ExecutionInput::Kind::kTimerFired:
+      e.TimerFired(in.id, env, out);
+      break;
+    case ExecutionInput::Kind::kStop:
+      e.Stop(in.a, in.b, env, out);
+      break;
     case ExecutionInput::Kind::kTaskSubmitted: {
       auto v = json::Parse(in.a);
       e.TaskSubmitted(in.id, v ? std::move(*v) : json::Value(), env, out);
@@ -337,11 +348,15 @@ void RuntimeImpl::Apply(Shard& shard, Live& live, ExecutionInput input,
   }
   store::WriteBatch::Appended appended;
   appended.execution_arn = live.record.arn;
-  for (const engine::HistoryEvent& e : out->events) {
-    appended.events.push_back({e.id, json::Serialize(engine::ToJson(e))});
+  // An EXPRESS execution keeps no history (as in AWS) and is never replayed: only its record.
+  const bool express = live.store == &express_store_;
+  if (!express) {
+    for (const engine::HistoryEvent& e : out->events) {
+      appended.events.push_back({e.id, json::Serialize(engine::ToJson(e))});
+    }
   }
   appended.inputs.push_back(std::move(input));
-  batch.appends.push_back(std::move(appended));
+  if (!express) batch.appends.push_back(std::move(appended));
 
   const std::string arn = live.record.arn;
   live.store->Commit(std::move(batch), [this, &shard, arn, out, done = std::move(done)](Status s) {
@@ -419,7 +434,8 @@ namespace {
 class ShardReporter final : public TaskReporter {
  public:
   using Post = std::function<void(ExecutionInput)>;
-  ShardReporter(std::shared_ptr<Gate> gate, Post post) : gate_(std::move(gate)), post_(std::move(post)) {}
+  ShardReporter(std::shared_ptr<Gate> gate, Post post)
+      : gate_(std::move(gate)), post_(std::move(post)) {}
   void Submitted(json::Value response) override {
     ExecutionInput in;
     in.kind = ExecutionInput::Kind::kTaskSubmitted;
@@ -478,8 +494,8 @@ void RuntimeImpl::Invoke(Shard& shard, Live& live, OpenTask& t, bool resumed) {
   }
   const std::string arn = live.record.arn;
   const std::int64_t task_id = t.command.task_id;
-  auto reporter = std::make_shared<ShardReporter>(
-      gate_, [this, &shard, arn, task_id](ExecutionInput in) {
+  auto reporter =
+      std::make_shared<ShardReporter>(gate_, [this, &shard, arn, task_id](ExecutionInput in) {
         asio::post(shard.io(), [this, &shard, arn, task_id, in = std::move(in)]() mutable {
           auto it = shard.live().find(arn);
           if (it == shard.live().end() || !it->second->execution->IsTaskOpen(task_id)) return;
@@ -560,8 +576,8 @@ void RuntimeImpl::StartExecution(StartExecutionRequest request,
                                  std::function<void(Result<StartExecutionResult>)> done) {
   auto machine = store_.GetStateMachine(request.state_machine_arn);
   if (!machine) {
-    done(Fail(ErrorCode::kNotFound, "State Machine Does Not Exist: '" +
-                                        request.state_machine_arn + "'"));
+    done(Fail(ErrorCode::kNotFound,
+              "State Machine Does Not Exist: '" + request.state_machine_arn + "'"));
     return;
   }
   auto definition = DefinitionOf(machine->definition);
@@ -597,8 +613,7 @@ void RuntimeImpl::StartExecution(StartExecutionRequest request,
   store::Store* target = machine->type == "EXPRESS" ? &express_store_ : &store_;
   Shard& shard = ShardOf(record.arn);
   asio::post(shard.io(), [this, &shard, record = std::move(record), target,
-                          definition = std::move(*definition),
-                          done = std::move(done)]() mutable {
+                          definition = std::move(*definition), done = std::move(done)]() mutable {
     // Same name: the same execution when it is still running with the same input.
     auto existing_live = shard.live().find(record.arn);
     std::optional<store::ExecutionRecord> existing;
@@ -611,8 +626,7 @@ void RuntimeImpl::StartExecution(StartExecutionRequest request,
       if (existing->status == "RUNNING" && existing->input == record.input) {
         done(StartExecutionResult{existing->arn, existing->start_millis});
       } else {
-        done(Fail(ErrorCode::kAlreadyExists,
-                  "Execution Already Exists: '" + record.arn + "'"));
+        done(Fail(ErrorCode::kAlreadyExists, "Execution Already Exists: '" + record.arn + "'"));
       }
       return;
     }
@@ -640,8 +654,8 @@ void RuntimeImpl::StartSyncExecution(StartExecutionRequest request,
                                      std::function<void(Result<SyncExecutionResult>)> done) {
   auto machine = store_.GetStateMachine(request.state_machine_arn);
   if (!machine) {
-    done(Fail(ErrorCode::kNotFound, "State Machine Does Not Exist: '" +
-                                        request.state_machine_arn + "'"));
+    done(Fail(ErrorCode::kNotFound,
+              "State Machine Does Not Exist: '" + request.state_machine_arn + "'"));
     return;
   }
   if (machine->type != "EXPRESS") {
@@ -663,8 +677,8 @@ void RuntimeImpl::StartSyncExecution(StartExecutionRequest request,
     request.name = NewUuid(r);
   }
   store::ExecutionRecord record;
-  record.arn = "arn:aws:states:" + options_.region + ":" + options_.account + ":express:" +
-               machine->name + ":" + request.name + ":" + request.name;
+  record.arn = "arn:aws:states:" + options_.region + ":" + options_.account +
+               ":express:" + machine->name + ":" + request.name + ":" + request.name;
   record.state_machine_arn = machine->arn;
   record.name = request.name;
   record.input = request.input;
@@ -678,8 +692,7 @@ void RuntimeImpl::StartSyncExecution(StartExecutionRequest request,
   }
   Shard& shard = ShardOf(record.arn);
   asio::post(shard.io(), [this, &shard, record = std::move(record),
-                          definition = std::move(*definition),
-                          done = std::move(done)]() mutable {
+                          definition = std::move(*definition), done = std::move(done)]() mutable {
     record.start_millis = Millis(clock_.Now());
     const std::string arn = record.arn;
     ExecutionInput in;
@@ -864,43 +877,44 @@ void RuntimeImpl::HandTaskToPoller(const std::string& activity_arn) {
   }
   Shard& shard = ShardOf(task.execution_arn);
   auto shared_poller = std::make_shared<Poller>(std::move(poller));
-  asio::post(shard.io(), [this, &shard, task = std::move(task), shared_poller,
-                          activity_arn]() mutable {
-    auto it = shard.live().find(task.execution_arn);
-    if (it == shard.live().end() || !it->second->execution->IsTaskOpen(task.task_id)) {
-      // The task went away meanwhile: the worker waits for the next one, until its deadline
-      // (its timer is still armed; past the deadline it may have fired already).
-      if (std::chrono::steady_clock::now() >= shared_poller->deadline) {
-        shared_poller->done(std::optional<ActivityTask>());
-        return;
-      }
-      {
-        std::lock_guard<std::mutex> lock(activity_mu_);
-        pollers_[activity_arn].push_front(std::move(*shared_poller));
-      }
-      HandTaskToPoller(activity_arn);
-      return;
-    }
-    Live& live = *it->second;
-    ExecutionInput in;
-    in.kind = ExecutionInput::Kind::kTaskStarted;
-    in.at_millis = Millis(clock_.Now());
-    in.id = task.task_id;
-    in.a = shared_poller->worker_name;
-    if (auto t = live.tasks.find(task.task_id); t != live.tasks.end()) {
-      t->second.started = true;
-      ArmHeartbeat(shard, live, t->second);
-    }
-    auto token = task.token;
-    auto input = task.input;
-    Apply(shard, live, std::move(in), [shared_poller, token, input](Status s) {
-      if (!s) {
-        shared_poller->done(tl::unexpected(s.error()));
-        return;
-      }
-      shared_poller->done(std::optional<ActivityTask>(ActivityTask{token, input}));
-    });
-  });
+  asio::post(shard.io(),
+             [this, &shard, task = std::move(task), shared_poller, activity_arn]() mutable {
+               auto it = shard.live().find(task.execution_arn);
+               if (it == shard.live().end() || !it->second->execution->IsTaskOpen(task.task_id)) {
+                 // The task went away meanwhile: the worker waits for the next one, until its
+                 // deadline (its timer is still armed; past the deadline it may have fired
+                 // already).
+                 if (std::chrono::steady_clock::now() >= shared_poller->deadline) {
+                   shared_poller->done(std::optional<ActivityTask>());
+                   return;
+                 }
+                 {
+                   std::lock_guard<std::mutex> lock(activity_mu_);
+                   pollers_[activity_arn].push_front(std::move(*shared_poller));
+                 }
+                 HandTaskToPoller(activity_arn);
+                 return;
+               }
+               Live& live = *it->second;
+               ExecutionInput in;
+               in.kind = ExecutionInput::Kind::kTaskStarted;
+               in.at_millis = Millis(clock_.Now());
+               in.id = task.task_id;
+               in.a = shared_poller->worker_name;
+               if (auto t = live.tasks.find(task.task_id); t != live.tasks.end()) {
+                 t->second.started = true;
+                 ArmHeartbeat(shard, live, t->second);
+               }
+               auto token = task.token;
+               auto input = task.input;
+               Apply(shard, live, std::move(in), [shared_poller, token, input](Status s) {
+                 if (!s) {
+                   shared_poller->done(tl::unexpected(s.error()));
+                   return;
+                 }
+                 shared_poller->done(std::optional<ActivityTask>(ActivityTask{token, input}));
+               });
+             });
   HandTaskToPoller(activity_arn);
 }
 
@@ -950,92 +964,102 @@ void RuntimeImpl::GetActivityTask(std::string activity_arn, std::string worker_n
 void RuntimeImpl::WatchExecution(std::string execution_arn,
                                  std::function<void(Result<store::ExecutionRecord>)> on_end) {
   Shard& shard = ShardOf(execution_arn);
-  asio::post(shard.io(), [this, &shard, arn = std::move(execution_arn),
-                          on_end = std::move(on_end)]() mutable {
-    if (auto it = shard.live().find(arn); it != shard.live().end()) {
-      it->second->watchers.push_back(std::move(on_end));
-      return;
-    }
-    auto record = store_.GetExecution(arn);
-    if (!record) record = express_store_.GetExecution(arn);
-    if (!record) {
-      on_end(Fail(ErrorCode::kNotFound, "Execution Does Not Exist: '" + arn + "'"));
-      return;
-    }
-    on_end(std::move(*record));
-  });
+  asio::post(shard.io(),
+             [this, &shard, arn = std::move(execution_arn), on_end = std::move(on_end)]() mutable {
+               if (auto it = shard.live().find(arn); it != shard.live().end()) {
+                 it->second->watchers.push_back(std::move(on_end));
+                 return;
+               }
+               auto record = store_.GetExecution(arn);
+               if (!record) record = express_store_.GetExecution(arn);
+               if (!record) {
+                 on_end(Fail(ErrorCode::kNotFound, "Execution Does Not Exist: '" + arn + "'"));
+                 return;
+               }
+               on_end(std::move(*record));
+             });
 }
 
 // ---------------------------------------------------------------------------------------------
 // Recovery
 
-Status RuntimeImpl::Recover() {
-  std::vector<store::ExecutionRecord> running = store_.ListRunningExecutions();
-  for (store::ExecutionRecord& record : running) {
-    auto definition = DefinitionOf(record.definition);
-    if (!definition) continue;  // cannot happen for a definition that was accepted
-    std::vector<ExecutionInput> inputs = store_.GetInputs(record.arn);
-    const std::string arn = record.arn;
-    Shard& shard = ShardOf(arn);
-    std::promise<void> replayed;
-    asio::post(shard.io(), [this, &shard, record = std::move(record), inputs = std::move(inputs),
-                            definition = std::move(*definition), &replayed]() mutable {
-      auto live = MakeLive(std::move(record), std::move(definition), &store_);
-      Live& l = *live;
-      std::map<std::int64_t, TimePoint> timers;
-      std::map<std::int64_t, engine::TaskCommand> tasks;
-      std::set<std::int64_t> started;
-      std::set<std::int64_t> submitted;
-      for (const ExecutionInput& in : inputs) {
-        if (in.kind == ExecutionInput::Kind::kTaskSubmitted) submitted.insert(in.id);
-        engine::Environment env{FromMillis(in.at_millis), *l.random, *l.tokens};
-        engine::StepOutput out;
-        Dispatch(*l.execution, in, env, out);
-        if (in.kind == ExecutionInput::Kind::kTimerFired) timers.erase(in.id);
-        if (in.kind == ExecutionInput::Kind::kTaskStarted) started.insert(in.id);
-        for (auto id : out.cancelled_timers) timers.erase(id);
-        for (auto& t : out.timers) timers[t.timer_id] = t.fire_at;
-        for (auto& t : out.tasks) tasks[t.task_id] = std::move(t);
-        l.next_input = in.sequence + 1;
-      }
-      const std::string arn = l.record.arn;
-      shard.live()[arn] = std::move(live);
-      if (l.execution->status() != ExecutionStatus::kRunning) {
-        // The end was applied but its record not yet written: write it now.
-        UpdateRecord(l.record, *l.execution, Millis(clock_.Now()));
-        store::WriteBatch batch;
-        batch.executions.push_back(l.record);
-        store_.Commit(std::move(batch), [](Status) {});
-        FinishIfEnded(shard, arn);
-        replayed.set_value();
-        return;
-      }
-      for (auto& [id, at] : timers) ArmTimer(shard, l, id, at);
-      for (auto& [id, command] : tasks) {
-        if (!l.execution->IsTaskOpen(id)) continue;
-        OpenTask open;
-        open.command = std::move(command);
-        open.started = started.count(id) > 0;
-        auto [pos, inserted] = l.tasks.emplace(id, std::move(open));
-        OpenTask& t = pos->second;
-        if (t.command.resource.kind == engine::ResourceKind::kActivity) {
-          if (!t.started) {
-            OfferActivityTask(t.command.resource.arn,
-                              {arn, id, t.command.token, json::Serialize(t.command.input)});
-          } else {
-            ArmHeartbeat(shard, l, t);
-          }
-        } else {
-          ArmHeartbeat(shard, l, t);
-          // The integration's work did not report before the restart: run it again (a
-          // .waitForTaskToken request that went out is not sent twice).
-          if (!submitted.count(id)) Invoke(shard, l, t, /*resumed=*/true);
-        }
-      }
-      replayed.set_value();
-    });
-    replayed.get_future().wait();
+// Rebuilds one RUNNING execution on its shard by replaying its inputs, then re-arms its
+// timers, offers its activity tasks again and re-invokes unfinished integration tasks.
+void RuntimeImpl::RecoverOne(Shard& shard, store::ExecutionRecord record) {
+  auto definition = DefinitionOf(record.definition);
+  if (!definition) return;  // cannot happen for a definition that was accepted
+  std::vector<ExecutionInput> inputs = store_.GetInputs(record.arn);
+  auto live = MakeLive(std::move(record), std::move(*definition), &store_);
+  Live& l = *live;
+  std::map<std::int64_t, TimePoint> timers;
+  std::map<std::int64_t, engine::TaskCommand> tasks;
+  std::set<std::int64_t> started;
+  std::set<std::int64_t> submitted;
+  for (const ExecutionInput& in : inputs) {
+    if (in.kind == ExecutionInput::Kind::kTaskSubmitted) submitted.insert(in.id);
+    engine::Environment env{FromMillis(in.at_millis), *l.random, *l.tokens};
+    engine::StepOutput out;
+    Dispatch(*l.execution, in, env, out);
+    if (in.kind == ExecutionInput::Kind::kTimerFired) timers.erase(in.id);
+    if (in.kind == ExecutionInput::Kind::kTaskStarted) started.insert(in.id);
+    for (auto id : out.cancelled_timers) timers.erase(id);
+    for (auto& t : out.timers) timers[t.timer_id] = t.fire_at;
+    for (auto& t : out.tasks) tasks[t.task_id] = std::move(t);
+    l.next_input = in.sequence + 1;
   }
+  const std::string arn = l.record.arn;
+  shard.live()[arn] = std::move(live);
+  if (l.execution->status() != ExecutionStatus::kRunning) {
+    // The end was applied but its record not yet written: write it now.
+    UpdateRecord(l.record, *l.execution, Millis(clock_.Now()));
+    store::WriteBatch batch;
+    batch.executions.push_back(l.record);
+    store_.Commit(std::move(batch), [](Status) {});
+    FinishIfEnded(shard, arn);
+    return;
+  }
+  for (auto& [id, at] : timers) ArmTimer(shard, l, id, at);
+  for (auto& [id, command] : tasks) {
+    if (!l.execution->IsTaskOpen(id)) continue;
+    OpenTask open;
+    open.command = std::move(command);
+    open.started = started.count(id) > 0;
+    auto [pos, inserted] = l.tasks.emplace(id, std::move(open));
+    OpenTask& t = pos->second;
+    if (t.command.resource.kind == engine::ResourceKind::kActivity) {
+      if (!t.started) {
+        OfferActivityTask(t.command.resource.arn,
+                          {arn, id, t.command.token, json::Serialize(t.command.input)});
+      } else {
+        ArmHeartbeat(shard, l, t);
+      }
+    } else {
+      ArmHeartbeat(shard, l, t);
+      // The integration's work did not report before the restart: run it again (a
+      // .waitForTaskToken request that went out is not sent twice).
+      if (!submitted.count(id)) Invoke(shard, l, t, /*resumed=*/true);
+    }
+  }
+}
+
+Status RuntimeImpl::Recover() {
+  // Each shard replays its own executions, all shards at once.
+  std::vector<std::vector<store::ExecutionRecord>> per_shard(shards_.size());
+  for (store::ExecutionRecord& record : store_.ListRunningExecutions()) {
+    const std::size_t i = std::hash<std::string_view>{}(record.arn) % shards_.size();
+    per_shard[i].push_back(std::move(record));
+  }
+  std::vector<std::future<void>> replayed;
+  for (std::size_t i = 0; i < shards_.size(); ++i) {
+    auto done = std::make_shared<std::promise<void>>();
+    replayed.push_back(done->get_future());
+    Shard& shard = *shards_[i];
+    asio::post(shard.io(), [this, &shard, records = std::move(per_shard[i]), done]() mutable {
+      for (store::ExecutionRecord& record : records) RecoverOne(shard, std::move(record));
+      done->set_value();
+    });
+  }
+  for (auto& f : replayed) f.wait();
   return {};
 }
 
