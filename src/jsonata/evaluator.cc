@@ -560,9 +560,36 @@ Value Evaluator::EvaluateFilter(const Node* predicate, Value input, Frame* env) 
   return results;
 }
 
+void Evaluator::AppendConcat(const Node* expr, const Value& input, Frame* env, std::string& out) {
+  // A chain `a & b & c` parses as ((a & b) & c): the inner operations append to the same
+  // buffer, in the order (and with the errors) evaluating them one by one would give, without
+  // building each intermediate string.
+  Value lhs;
+  const bool chained = expr->lhs->type == NodeType::kBinary && expr->lhs->op == Op::kConcat;
+  if (chained) {
+    AppendConcat(expr->lhs, input, env, out);
+  } else {
+    lhs = Evaluate(expr->lhs, input, env);
+  }
+  const Value rhs = Evaluate(expr->rhs, input, env);
+  try {
+    if (lhs.IsDefined()) out += StringOf(lhs).AsString();
+    if (rhs.IsDefined()) out += StringOf(rhs).AsString();
+  } catch (JsonataException& e) {
+    e.info.position = expr->position;
+    e.Token(expr->value);
+    throw;
+  }
+}
+
 Value Evaluator::EvaluateBinary(const Node* expr, const Value& input, Frame* env) {
   const Op code = expr->op;
   if (code == Op::kNone) return Value();
+  if (code == Op::kConcat) {
+    std::string s;
+    AppendConcat(expr, input, env, s);
+    return Value::String(std::move(s));
+  }
   const Value lhs = Evaluate(expr->lhs, input, env);
   const std::string& op = expr->value;
   if (code == Op::kAnd || code == Op::kOr) {
@@ -638,12 +665,6 @@ Value Evaluator::EvaluateBinary(const Node* expr, const Value& input, Frame* env
       if (code == Op::kLe) return Value::Bool(cmp <= 0);
       if (code == Op::kGt) return Value::Bool(cmp > 0);
       return Value::Bool(cmp >= 0);
-    }
-    if (code == Op::kConcat) {
-      std::string s;
-      if (lhs.IsDefined()) s = std::string(StringOf(lhs).AsString());
-      if (rhs.IsDefined()) s += StringOf(rhs).AsString();
-      return Value::String(std::move(s));
     }
     if (code == Op::kRange) return EvaluateRange(lhs, rhs);
     if (code == Op::kIn) {
@@ -1026,7 +1047,7 @@ Value Evaluator::EvaluateFunction(const Node* expr, const Value& input, Frame* e
                                      ? expr->procedure->steps[0]->value
                                      : expr->procedure->value;
   try {
-    return Apply(proc, std::move(args), input, env);
+    return ApplyTo(proc, args, input, env);
   } catch (JsonataException& e) {
     e.info.position = expr->position;
     if (!e.info.has_token) e.Token(proc_name);
@@ -1036,6 +1057,11 @@ Value Evaluator::EvaluateFunction(const Node* expr, const Value& input, Frame* e
 
 Value Evaluator::Apply(const Value& proc, std::vector<Value> args, const Value& input,
                        Frame* env) {
+  return ApplyTo(proc, args, input, env);
+}
+
+Value Evaluator::ApplyTo(const Value& proc, std::vector<Value>& args, const Value& input,
+                         Frame* env) {
   Value result = ApplyInner(proc, args, input, env);
   while (result.IsFunction() && result.AsFunction()->kind == FunctionKind::kLambda &&
          result.AsFunction()->thunk) {
@@ -1069,7 +1095,9 @@ Value Evaluator::ApplyInner(const Value& proc, std::vector<Value>& args, const V
   FunctionData& fn = *proc.AsFunction();
   std::vector<Value> validated;
   std::vector<Value>* use = &args;
-  if (fn.signature != nullptr) {
+  // Built-ins read a missing argument as undefined (host functions expect every one).
+  if (fn.signature != nullptr &&
+      !fn.signature->AcceptsAsIs(args, fn.kind == FunctionKind::kBuiltin)) {
     validated = fn.signature->Validate(args, input);
     use = &validated;
   }

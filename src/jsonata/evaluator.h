@@ -164,6 +164,8 @@ class Evaluator {
   Value Evaluate(const Node* expr, const Value& input, Frame* env);
   // Applies a function value to arguments (with signature validation and tail calls).
   Value Apply(const Value& proc, std::vector<Value> args, const Value& input, Frame* env);
+  // The same on arguments the caller owns (and may reuse once this returns).
+  Value ApplyTo(const Value& proc, std::vector<Value>& args, const Value& input, Frame* env);
   Value Lookup(Frame* env, std::string_view name) const;
   // Lookup with the built-in the name resolves to when nothing shadows it (from the AST).
   Value Lookup(Frame* env, std::string_view name, const Builtin* builtin) const;
@@ -191,6 +193,8 @@ class Evaluator {
   Value EvaluateTupleStep(const Node* expr, const Value& input, Value tuple_bindings, Frame* env);
   Value EvaluateFilter(const Node* predicate, Value input, Frame* env);
   Value EvaluateBinary(const Node* expr, const Value& input, Frame* env);
+  // Appends the string `expr` (an `&` operation) gives to out.
+  void AppendConcat(const Node* expr, const Value& input, Frame* env, std::string& out);
   Value EvaluateUnary(const Node* expr, const Value& input, Frame* env);
   Value EvaluateWildcard(const Node* expr, const Value& input);
   Value EvaluateDescendants(const Value& input);

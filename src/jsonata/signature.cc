@@ -170,6 +170,35 @@ bool Signature::MatchFrom(std::string_view sig, std::size_t param, std::size_t p
   return false;
 }
 
+bool Signature::AcceptsAsIs(const std::vector<Value>& args, bool missing_ok) const {
+  if (args.size() > params_.size() || (!missing_ok && args.size() != params_.size())) {
+    return false;
+  }
+  for (std::size_t i = 0; i < params_.size(); ++i) {
+    const Param& p = params_[i];
+    // `+` may take several arguments, so the greedy match may pair them differently.
+    if (p.plus) return false;
+    if (i >= args.size()) {
+      // Validate would append undefined for a trailing optional parameter, or the context.
+      if (!p.optional || p.context) return false;
+      continue;
+    }
+    const Value& arg = args[i];
+    const char symbol = SymbolOf(arg);
+    if (p.chars.find(symbol) == std::string::npos) return false;
+    if (p.type != 'a') continue;
+    if (symbol != 'a' && symbol != 'm') return false;  // Validate wraps it in an array
+    if (!p.subtype.empty() && symbol == 'a' && arg.ArraySize() > 0) {
+      // Every item of the subtype's type, as Validate checks (else it throws T0412).
+      if (SymbolOf(arg.At(0)) != p.subtype[0]) return false;
+      for (std::size_t k = 1; k < arg.ArraySize(); ++k) {
+        if (SymbolOf(arg.At(k)) != p.subtype[0]) return false;
+      }
+    }
+  }
+  return true;
+}
+
 std::vector<Value> Signature::Validate(const std::vector<Value>& args,
                                        const Value& context) const {
   char buf[32];

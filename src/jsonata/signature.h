@@ -23,6 +23,13 @@ class Signature {
   // applied. Throws T0410, T0411 or T0412.
   std::vector<Value> Validate(const std::vector<Value>& args, const Value& context) const;
 
+  // Whether Validate would return args unchanged, but for undefined arguments it would append
+  // for trailing optional parameters (only when `missing_ok`: for a callee that reads a
+  // missing argument as undefined): one argument per parameter, each of an accepted type,
+  // none needing a coercion or the context. The common case, answered without allocating;
+  // when false, call Validate.
+  bool AcceptsAsIs(const std::vector<Value>& args, bool missing_ok) const;
+
   std::size_t ParamCount() const { return params_.size(); }
   const std::string& definition() const { return definition_; }
 

@@ -117,5 +117,23 @@ TEST(ObjectConstructorTest, OnOneValueAsOnASequence) {
             "9");
 }
 
+// Arguments that need nothing from the signature skip Validate; the others still get its
+// coercions and errors.
+TEST(SignatureTest, ArgumentsAcceptedAsIsAndTheOthers) {
+  EXPECT_EQ(Eval("$join(['a', 'b'], '-')", "null"), R"("a-b")");
+  EXPECT_EQ(Eval("$join(['a', 'b'])", "null"), R"("ab")");
+  EXPECT_EQ(Eval("$join(['a', 1])", "null"), "error T0412");
+  EXPECT_EQ(Eval("$join('a')", "null"), R"("a")");            // wrapped in an array
+  EXPECT_EQ(Eval("$count(5)", "null"), "1");                  // wrapped in an array
+  EXPECT_EQ(Eval("$sum([])", "null"), "0");
+  EXPECT_EQ(Eval("$substring('abcdef', 2)", "null"), R"("cdef")");  // optional length missing
+  EXPECT_EQ(Eval("$split('a@b', '@')", "null"), R"(["a","b"])");
+  EXPECT_EQ(Eval("$string()", R"("ctx")"), R"("ctx")");      // the context argument
+  EXPECT_EQ(Eval("$string(1, true)", "null"), R"("1")");
+  EXPECT_EQ(Eval("$uppercase(1)", "null"), "error T0410");
+  EXPECT_EQ(Eval("$max(1, 2)", "null"), "error T0410");      // too many arguments
+  EXPECT_EQ(Eval("$append(1, 2)", "null"), "[1,2]");
+}
+
 }  // namespace
 }  // namespace stepway::jsonata
