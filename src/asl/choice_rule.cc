@@ -536,6 +536,7 @@ std::optional<ChoiceRule> ChoiceRule::Parse(const json::Value& rule, bool top_le
       v::AddSchemaError(diagnostics, v::ExpectedType("OBJECT"), v::Child(location, "Assign"));
     } else {
       parsed.assign_ = *assign;
+      v::CheckAssignNames(*assign, jsonata, v::Child(location, "Assign"), diagnostics);
     }
   }
   if (const json::Value* comment = json::Find(rule, "Comment");

@@ -198,6 +198,13 @@ class Parser {
     v::AddSchemaError(diagnostics_, std::move(message), std::move(location));
   }
 
+  // The variable names an Assign object binds (see validation::CheckAssignNames).
+  void CheckAssignNames(const json::Value& assign, bool jsonata, const std::string& location) {
+    const std::size_t before = diagnostics_.size();
+    v::CheckAssignNames(assign, jsonata, location, diagnostics_);
+    schema_errors_ += static_cast<int>(diagnostics_.size() - before);
+  }
+
   // --- machines ----------------------------------------------------------------------------
 
   // Parses a state machine object (top level, Parallel branch, Map ItemProcessor/Iterator) into
@@ -603,6 +610,7 @@ class Parser {
         SchemaError(v::ExpectedType("OBJECT"), v::Child(location, "Assign"));
       } else {
         state.assign = *assign;
+        CheckAssignNames(*assign, jsonata, v::Child(location, "Assign"));
         if (!jsonata) state.assign_template = CompileTemplate(*assign, "Assign", location, true);
       }
     }
@@ -858,6 +866,7 @@ class Parser {
         if (!assign->is_object()) {
           SchemaError(v::ExpectedType("OBJECT"), v::Child(catcher_location, "Assign"));
         } else {
+          CheckAssignNames(*assign, jsonata, v::Child(catcher_location, "Assign"));
           if (!jsonata) CompileTemplate(*assign, "Assign", catcher_location, true);
           catcher.assign = *assign;
         }

@@ -93,6 +93,44 @@ std::string InvalidReferencePath(std::string_view field) {
   return "The value for the field '" + std::string(field) + "' must be a valid ReferencePath";
 }
 
+bool IsValidVariableName(std::string_view name) {
+  if (name.empty()) return false;
+  std::size_t characters = 0;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(name[i]);
+    if ((c & 0xC0) == 0x80) continue;  // a UTF-8 continuation byte
+    ++characters;
+    if (c >= 0x80) continue;  // non-ASCII: accepted (see the header)
+    const bool letter = std::isalpha(c) != 0;
+    if (i == 0 ? !letter : !(letter || std::isdigit(c) != 0 || c == '_')) return false;
+  }
+  return characters <= kMaxVariableNameLength;
+}
+
+void CheckAssignNames(const json::Value& assign, bool jsonata, std::string_view location,
+                      std::vector<Diagnostic>& diagnostics) {
+  if (!assign.is_object()) return;
+  for (const auto& kv : assign.get_object()) {
+    const std::string_view key = kv.key();
+    std::string_view name = key;
+    if (!jsonata && name.size() > 2 && name.substr(name.size() - 2) == ".$") {
+      name.remove_suffix(2);
+    }
+    if (name == kReservedVariableName) {
+      AddSchemaError(diagnostics,
+                     "The variable name '" + std::string(name) +
+                         "' is reserved and cannot be assigned",
+                     Child(location, key));
+    } else if (!IsValidVariableName(name)) {
+      AddSchemaError(diagnostics,
+                     "The variable name '" + std::string(name) +
+                         "' is not valid: it must start with a letter, continue with letters, "
+                         "digits or '_', and have at most 80 characters",
+                     Child(location, key));
+    }
+  }
+}
+
 bool IsJsonataExpression(const json::Value& value) {
   if (!value.is_string()) return false;
   std::string_view text = value.get_string();

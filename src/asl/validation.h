@@ -58,6 +58,20 @@ std::string InvalidReferencePath(std::string_view field);
 inline constexpr const char* kNotRfc3339 = "String does not match RFC3339 timestamp";
 inline constexpr const char* kMinimumItems = "Minimum items is 1";
 
+// Variable names (AWS "Passing data between states with variables", variable name syntax):
+// Unicode identifiers (UAX #31: an ID_Start character, then ID_Continue characters) of at most
+// kMaxVariableNameLength characters, `states` being reserved for JSONata's $states. ASCII is
+// checked exactly (a letter, then letters, digits and `_`); every non-ASCII character is
+// accepted, an approximation of the Unicode tables.
+inline constexpr std::size_t kMaxVariableNameLength = 80;
+inline constexpr const char* kReservedVariableName = "states";
+bool IsValidVariableName(std::string_view name);
+// Checks the names an Assign object (at `location`, e.g. "/States/A/Assign") binds: its keys,
+// less the ".$" suffix of a JSONPath expression key. Appends a SCHEMA_VALIDATION_FAILED
+// diagnostic per bad name, at "<location>/<key>".
+void CheckAssignNames(const json::Value& assign, bool jsonata, std::string_view location,
+                      std::vector<Diagnostic>& diagnostics);
+
 // A JSONata expression string: "{% ... %}" (surrounding text not allowed).
 bool IsJsonataExpression(const json::Value& value);
 // The expression between "{%" and "%}", trimmed.
