@@ -1190,15 +1190,15 @@ Value Evaluator::ApplyRegex(const FunctionData& fn, std::string_view str, std::s
 Value Evaluator::ApplyTransform(const FunctionData& fn, const Value& obj, Frame* env) {
   if (obj.IsUndefined()) return Value();
   const Node* expr = fn.node;
-  const Value clone_fn = Lookup(fn.env.get(), "clone");
+  static const Builtin* const kClone = FindBuiltin("clone");
+  const Value clone_fn = Lookup(fn.env.get(), "clone", kClone);
   if (!clone_fn.IsFunction()) {
     JsonataException e("T2013");
     e.Position(expr->position);
     throw e;
   }
-  static const FunctionData* const kBuiltinClone = FindBuiltin("clone")->data;
   Value result;
-  if (clone_fn.AsFunction() == kBuiltinClone && (obj.IsObject() || obj.IsArray()) &&
+  if (clone_fn.AsFunction() == kClone->data && (obj.IsObject() || obj.IsArray()) &&
       IsNamePath(expr->pattern)) {
     result = CopyAlong(obj, expr->pattern->steps, 0);  // what $clone would give, copied lazily
   } else {
