@@ -102,7 +102,7 @@ LocalRunResult RunLocally(std::shared_ptr<const asl::Definition> definition, jso
   };
 
   engine::StepOutput out;
-  out.events.reserve(256);
+  out.events.reserve(32);
   {
     engine::Environment env{now, *random, tokens};
     execution.Start(std::move(input), env, out);

@@ -378,7 +378,6 @@ std::string Execution::RuntimePrefix(const Frame& f) const {
 
 void Execution::Start(json::Value input, const Environment& env, StepOutput& out) {
   CHECK(root_ == nullptr);
-  out.events.reserve(out.events.size() + 64);
   Payload payload = MakePayload(std::move(input));
 
   json::Object execution;
@@ -1350,7 +1349,7 @@ void Execution::FinishChildren(Frame& f, const Environment& env, StepOutput& out
 
 void Execution::ScheduleTask(Frame& f, const Environment& env, StepOutput& out) {
   const State& s = f.current();
-  f.resource = ParseResource(s.resource);
+  if (f.resource.arn != s.resource) f.resource = ParseResource(s.resource);
   TaskCommand task;
   task.task_id = NextId();
   task.state_name = s.name;
@@ -1432,7 +1431,7 @@ void Execution::ScheduleTask(Frame& f, const Environment& env, StepOutput& out) 
 
   const TaskEvents types = TaskEventsFor(f.resource.kind);
   HistoryEvent& e = Chain(f, Emit(types.scheduled, env, out));
-  Payload parameters = MakePayload(task.input);
+  Payload parameters = options_.record_payloads ? MakePayload(task.input) : nullptr;
   switch (f.resource.kind) {
     case ResourceKind::kActivity:
     case ResourceKind::kLambdaFunction:
@@ -1469,6 +1468,10 @@ void Execution::ScheduleTask(Frame& f, const Environment& env, StepOutput& out) 
 
 Execution::Frame* Execution::FindTaskFrame(std::int64_t task_id) const {
   if (!root_ || status_ != ExecutionStatus::kRunning) return nullptr;
+  // Most tasks belong to the top-level machine: no search needed.
+  if (root_->phase == Frame::Phase::kWaitTask) {
+    return root_->task_id == task_id ? root_.get() : nullptr;
+  }
   std::vector<Frame*> stack{root_.get()};
   while (!stack.empty()) {
     Frame* f = stack.back();
@@ -1548,11 +1551,15 @@ bool Execution::TaskSucceeded(std::int64_t task_id, json::Value output, const En
     e.resource_type = f->resource.EventResourceType();
     e.resource = f->resource.EventResource();
   }
-  Payload result = MakePayload(std::move(output));
-  e.payload = result;
-  e.payload_member = "output";
   f->phase = Frame::Phase::kEnter;  // ExitWithResult moves it on
-  FinishTask(*f, json::Value(*result), env, out);
+  if (options_.record_payloads) {
+    Payload result = MakePayload(std::move(output));
+    e.payload = result;
+    e.payload_member = "output";
+    FinishTask(*f, json::Value(*result), env, out);
+  } else {
+    FinishTask(*f, std::move(output), env, out);
+  }
   runnable_.push_front(f);
   RunLoop(env, out);
   return true;
