@@ -5,6 +5,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/system_timer.hpp>
+#include <condition_variable>
 #include <deque>
 #include <future>
 #include <list>
@@ -163,6 +164,11 @@ class RuntimeImpl final : public Runtime {
       }
       for (auto& s : shards_) s->Stop();
       poll_thread_work_->Stop();
+      // A commit still in the store calls back into this runtime (it posts to a shard, now
+      // stopped): wait for those callbacks, so that none runs after the runtime is gone.
+      std::unique_lock<std::mutex> lock(commits_mu_);
+      commits_cv_.wait_for(lock, std::chrono::seconds(30),
+                           [this] { return commits_in_flight_ == 0; });
     });
   }
 
@@ -223,6 +229,10 @@ class RuntimeImpl final : public Runtime {
   std::unique_ptr<Shard> poll_thread_work_;  // the long-poll timers live here
   std::once_flag shutdown_once_;
   std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();
+
+  std::mutex commits_mu_;
+  std::condition_variable commits_cv_;
+  int commits_in_flight_ = 0;  // GUARDED_BY(commits_mu_): Apply's commits not called back yet
 
   std::mutex definitions_mu_;
   std::unordered_map<std::string, std::shared_ptr<const asl::Definition>> definitions_;
@@ -359,6 +369,10 @@ void RuntimeImpl::Apply(Shard& shard, Live& live, ExecutionInput input,
   if (!express) batch.appends.push_back(std::move(appended));
 
   const std::string arn = live.record.arn;
+  {
+    std::lock_guard<std::mutex> lock(commits_mu_);
+    ++commits_in_flight_;
+  }
   live.store->Commit(std::move(batch), [this, &shard, arn, out, done = std::move(done)](Status s) {
     asio::post(shard.io(), [this, &shard, arn, out, s, done = std::move(done)]() mutable {
       if (s) {
@@ -367,6 +381,8 @@ void RuntimeImpl::Apply(Shard& shard, Live& live, ExecutionInput input,
       }
       if (done) done(s);
     });
+    std::lock_guard<std::mutex> lock(commits_mu_);
+    if (--commits_in_flight_ == 0) commits_cv_.notify_all();
   });
 }
 
