@@ -138,13 +138,24 @@ class Server:
             self._log = None
 
     def close(self):
+        """Stops the server (SIGTERM) if it runs and removes the data folder. Returns the log
+        when the server did not exit with 0 (a crash at shutdown: sanitizer reports land
+        here), else None."""
+        problem = None
         if self.process is not None:
             try:
-                self.stop()
-            except AssertionError:
-                pass
+                code = self.stop()
+                if code != 0:
+                    problem = "exit code %s" % code
+            except AssertionError as e:
+                problem = str(e)
+        report = None
+        if problem is not None:
+            report = "stepway serve did not stop cleanly (%s):\n%s" % (problem,
+                                                                         self.log_text()[-6000:])
         if self._own_dir and self.root:
             shutil.rmtree(self.root, ignore_errors=True)
+        return report
 
     def __enter__(self):
         return self.start()
@@ -361,7 +372,9 @@ class ServerTestCase(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.server.close()
+        report = cls.server.close()
+        if report:
+            raise AssertionError(report)
 
     def tearDown(self):
         # A crashed server fails the test that crashed it, with its last words.
