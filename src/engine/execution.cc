@@ -404,8 +404,8 @@ void Execution::Start(json::Value input, const Environment& env, StepOutput& out
 
   if (definition_->timeout_seconds) {
     execution_timer_ = NextId();
-    out.timers.push_back({execution_timer_, env.now + std::chrono::seconds(
-                                                          *definition_->timeout_seconds)});
+    out.timers.push_back({execution_timer_,
+                          env.now + std::chrono::seconds(*definition_->timeout_seconds), false});
   }
 
   root_ = std::make_unique<Frame>();
@@ -1456,11 +1456,11 @@ void Execution::ScheduleTask(Frame& f, const Environment& env, StepOutput& out) 
   if (task.timeout_seconds && f.resource.kind != ResourceKind::kActivity) {
     f.timeout_timer = NextId();
     out.timers.push_back(
-        {f.timeout_timer, env.now + std::chrono::seconds(*task.timeout_seconds)});
+        {f.timeout_timer, env.now + std::chrono::seconds(*task.timeout_seconds), false});
   } else if (task.timeout_seconds && s.timeout_seconds.is_set()) {
     f.timeout_timer = NextId();
     out.timers.push_back(
-        {f.timeout_timer, env.now + std::chrono::seconds(*task.timeout_seconds)});
+        {f.timeout_timer, env.now + std::chrono::seconds(*task.timeout_seconds), false});
   }
   f.phase = Frame::Phase::kWaitTask;
   out.tasks.push_back(std::move(task));

@@ -56,6 +56,9 @@ struct TaskCommand {
 struct TimerCommand {
   std::int64_t timer_id = 0;
   TimePoint fire_at;
+  // A Wait state or a retry's back-off (which a test server may shorten), rather than a
+  // TimeoutSeconds deadline (which it must not).
+  bool is_wait = true;
 };
 
 struct StepOutput {

@@ -480,6 +480,15 @@ void LambdaIntegration::RunProcess(std::shared_ptr<Call> call) {
               R"({"errorMessage":"Response payload size exceeded maximum allowed payload size ()" +
               std::to_string(kLambdaMaxResponseBytes) +
               R"( bytes).","errorType":"Function.ResponseSizeTooLarge"})";
+        } else if (outcome.code == 0 && !outcome.stdout_data.empty() &&
+                   !json::Parse(outcome.stdout_data)) {
+          // A function that answers with something that is not JSON has failed: the task
+          // fails (Lambda.Unknown) where Retry and Catch see it.
+          answer.function_error = "Unhandled";
+          json::Object error;
+          error["errorMessage"] = "The function's answer is not valid JSON: " +
+                                  outcome.stdout_data.substr(0, 256);
+          answer.payload = json::Serialize(error);
         } else if (outcome.code == 0) {
           answer.payload = std::move(outcome.stdout_data);
         } else {

@@ -206,7 +206,7 @@ class RuntimeImpl final : public Runtime {
              bool replay = false);
   void CarryOut(Shard& shard, const std::string& arn, engine::StepOutput& out);
   void FinishIfEnded(Shard& shard, const std::string& arn);
-  void ArmTimer(Shard& shard, Live& live, std::int64_t timer_id, TimePoint fire_at);
+  void ArmTimer(Shard& shard, Live& live, std::int64_t timer_id, TimePoint fire_at, bool is_wait);
   void ArmHeartbeat(Shard& shard, Live& live, OpenTask& task);
   void OfferActivityTask(const std::string& activity_arn, QueuedActivityTask task);
   void RemoveActivityTask(const std::string& execution_arn, std::int64_t task_id);
@@ -421,7 +421,9 @@ void RuntimeImpl::CarryOut(Shard& shard, const std::string& arn, engine::StepOut
       ++t;
     }
   }
-  for (const engine::TimerCommand& t : out.timers) ArmTimer(shard, live, t.timer_id, t.fire_at);
+  for (const engine::TimerCommand& t : out.timers) {
+    ArmTimer(shard, live, t.timer_id, t.fire_at, t.is_wait);
+  }
   for (engine::TaskCommand& task : out.tasks) {
     const std::int64_t id = task.task_id;
     OpenTask open;
@@ -543,11 +545,16 @@ void RuntimeImpl::FinishIfEnded(Shard& shard, const std::string& arn) {
   for (auto& w : watchers) w(record);
 }
 
-void RuntimeImpl::ArmTimer(Shard& shard, Live& live, std::int64_t timer_id, TimePoint fire_at) {
+void RuntimeImpl::ArmTimer(Shard& shard, Live& live, std::int64_t timer_id, TimePoint fire_at,
+                           bool is_wait) {
   const TimePoint now = clock_.Now();
   auto delay = fire_at - now;
   if (delay.count() < 0) delay = decltype(delay)(0);
-  delay = std::chrono::milliseconds(std::int64_t(double(delay.count()) * options_.wait_time_scale));
+  // --wait-time-scale shortens Wait states and retry back-offs, never TimeoutSeconds.
+  if (is_wait) {
+    delay =
+        std::chrono::milliseconds(std::int64_t(double(delay.count()) * options_.wait_time_scale));
+  }
   auto timer = std::make_unique<asio::system_timer>(shard.io());
   timer->expires_after(delay);
   const std::string arn = live.record.arn;
@@ -1007,7 +1014,7 @@ void RuntimeImpl::RecoverOne(Shard& shard, store::ExecutionRecord record) {
   std::vector<ExecutionInput> inputs = store_.GetInputs(record.arn);
   auto live = MakeLive(std::move(record), std::move(*definition), &store_);
   Live& l = *live;
-  std::map<std::int64_t, TimePoint> timers;
+  std::map<std::int64_t, engine::TimerCommand> timers;
   std::map<std::int64_t, engine::TaskCommand> tasks;
   std::set<std::int64_t> started;
   std::set<std::int64_t> submitted;
@@ -1019,7 +1026,7 @@ void RuntimeImpl::RecoverOne(Shard& shard, store::ExecutionRecord record) {
     if (in.kind == ExecutionInput::Kind::kTimerFired) timers.erase(in.id);
     if (in.kind == ExecutionInput::Kind::kTaskStarted) started.insert(in.id);
     for (auto id : out.cancelled_timers) timers.erase(id);
-    for (auto& t : out.timers) timers[t.timer_id] = t.fire_at;
+    for (auto& t : out.timers) timers[t.timer_id] = t;
     for (auto& t : out.tasks) tasks[t.task_id] = std::move(t);
     l.next_input = in.sequence + 1;
   }
@@ -1034,7 +1041,7 @@ void RuntimeImpl::RecoverOne(Shard& shard, store::ExecutionRecord record) {
     FinishIfEnded(shard, arn);
     return;
   }
-  for (auto& [id, at] : timers) ArmTimer(shard, l, id, at);
+  for (auto& [id, t] : timers) ArmTimer(shard, l, id, t.fire_at, t.is_wait);
   for (auto& [id, command] : tasks) {
     if (!l.execution->IsTaskOpen(id)) continue;
     OpenTask open;

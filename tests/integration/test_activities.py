@@ -209,10 +209,10 @@ class ActivityTest(ServerTestCase):
         self.assertEqual(len([x for x in events if x["type"] == "ActivityScheduled"]), 2)
 
     def test_activity_timeout_seconds(self):
-        # TimeoutSeconds runs out before any worker polls (100 s at the scale 0.01: 1 s).
+        # TimeoutSeconds runs out before any worker polls (--wait-time-scale never shortens it).
         activity = self.create_activity(self.name())
         machine = self.create_machine(self.name(), activity_definition(activity,
-                                                                       TimeoutSeconds=100))
+                                                                       TimeoutSeconds=1))
         e = self.sfn.start_execution(stateMachineArn=machine)["executionArn"]
         wait_for_event(self.sfn, e, "ActivityTimedOut")
         d = wait_for_status(self.sfn, e)

@@ -178,8 +178,8 @@ class TaskTokenTest(ServerTestCase):
         self.assertEqual(wait_for_status(self.sfn, e)["output"], '"fine"')
 
     def test_timed_out_by_timeout_seconds(self):
-        # TimeoutSeconds 100 at the suite's wait-time scale of 0.01: one second.
-        e, token = self.start_callback(TimeoutSeconds=100)
+        # TimeoutSeconds is real time: --wait-time-scale shortens only Waits and retries.
+        e, token = self.start_callback(TimeoutSeconds=1)
         d = wait_for_status(self.sfn, e)
         self.assertEqual((d["status"], d["error"]), ("FAILED", "States.Timeout"))
         self.assertIn("TaskTimedOut", [x["type"] for x in history(self.sfn, e)])
