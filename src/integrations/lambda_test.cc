@@ -173,10 +173,13 @@ TEST_F(LambdaTest, PayloadForms) {
   };
   EXPECT_EQ(payload_of(R"({"FunctionName":"echo"})"), "{}");
   EXPECT_EQ(payload_of(R"({"FunctionName":"echo","Payload":"{\"a\":[1]}"})"), R"({"a":[1]})");
-  EXPECT_EQ(payload_of(R"({"FunctionName":"echo","Payload":"plain text"})"), R"("plain text")");
   EXPECT_EQ(payload_of(R"({"FunctionName":"echo:live","Payload":[1,2]})"), "[1,2]");
+  // An answer that is not JSON fails the task where Retry and Catch see it.
   Function("text", "echo not json\n");
-  EXPECT_EQ(payload_of(R"({"FunctionName":"text"})"), "\"not json\\n\"");
+  const auto text = Run(lambda, Invocation(kInvoke, R"({"FunctionName":"text"})"));
+  EXPECT_EQ(text.kind, "Failed");
+  EXPECT_EQ(text.error, "Lambda.Unknown");
+  EXPECT_NE(text.cause.find("not valid JSON"), std::string::npos) << text.cause;
   Function("quiet", "exit 0\n");
   EXPECT_EQ(payload_of(R"({"FunctionName":"quiet"})"), "null");
 }
