@@ -19,11 +19,16 @@ using asl::StateType;
 
 const char* ExecutionStatusName(ExecutionStatus status) {
   switch (status) {
-    case ExecutionStatus::kRunning: return "RUNNING";
-    case ExecutionStatus::kSucceeded: return "SUCCEEDED";
-    case ExecutionStatus::kFailed: return "FAILED";
-    case ExecutionStatus::kTimedOut: return "TIMED_OUT";
-    case ExecutionStatus::kAborted: return "ABORTED";
+    case ExecutionStatus::kRunning:
+      return "RUNNING";
+    case ExecutionStatus::kSucceeded:
+      return "SUCCEEDED";
+    case ExecutionStatus::kFailed:
+      return "FAILED";
+    case ExecutionStatus::kTimedOut:
+      return "TIMED_OUT";
+    case ExecutionStatus::kAborted:
+      return "ABORTED";
   }
   return "RUNNING";
 }
@@ -50,13 +55,13 @@ std::size_t AddBounds(std::size_t a, std::size_t b) {
 // in one state at a time; Parallel and Map states own child frames.
 struct Execution::Frame {
   enum class Phase {
-    kEnter,          // about to enter `state`
-    kWaitTask,       // a task is open (task_id)
-    kWaitTimer,      // a Wait state's timer (timer_id)
-    kWaitRetry,      // a retry's back-off timer (timer_id)
-    kWaitChildren,   // Parallel/Map children running
-    kChildrenDone,   // Parallel/Map children all finished, or one failed
-    kDone,           // finished, failed or aborted
+    kEnter,         // about to enter `state`
+    kWaitTask,      // a task is open (task_id)
+    kWaitTimer,     // a Wait state's timer (timer_id)
+    kWaitRetry,     // a retry's back-off timer (timer_id)
+    kWaitChildren,  // Parallel/Map children running
+    kChildrenDone,  // Parallel/Map children all finished, or one failed
+    kDone,          // finished, failed or aborted
   };
 
   std::int64_t id = 0;
@@ -66,12 +71,12 @@ struct Execution::Frame {
   int state = -1;
   Phase phase = Phase::kEnter;
 
-  Payload input;      // the raw input of the current state
+  Payload input;  // the raw input of the current state
   // An upper bound of the input's JSON size, so that a state's output is measured against the
   // payload limit only when it might exceed it.
   std::size_t input_bound = kUnknownSize;
   bool took_subtree = false;  // TakeSubtree moved the InputPath node out of `input`
-  Payload effective;  // after InputPath (Task, Parallel, Map, Wait)
+  Payload effective;          // after InputPath (Task, Parallel, Map, Wait)
   std::int64_t entered_event_id = 0;
   // This frame's latest event: the previousEventId of its next one. Events chain per thread of
   // control, as in GetExecutionHistory: the first state's entered event points at 0 (not at
@@ -128,27 +133,42 @@ namespace {
 
 EventType EnteredType(StateType t) {
   switch (t) {
-    case StateType::kTask: return EventType::kTaskStateEntered;
-    case StateType::kPass: return EventType::kPassStateEntered;
-    case StateType::kChoice: return EventType::kChoiceStateEntered;
-    case StateType::kWait: return EventType::kWaitStateEntered;
-    case StateType::kSucceed: return EventType::kSucceedStateEntered;
-    case StateType::kFail: return EventType::kFailStateEntered;
-    case StateType::kParallel: return EventType::kParallelStateEntered;
-    case StateType::kMap: return EventType::kMapStateEntered;
+    case StateType::kTask:
+      return EventType::kTaskStateEntered;
+    case StateType::kPass:
+      return EventType::kPassStateEntered;
+    case StateType::kChoice:
+      return EventType::kChoiceStateEntered;
+    case StateType::kWait:
+      return EventType::kWaitStateEntered;
+    case StateType::kSucceed:
+      return EventType::kSucceedStateEntered;
+    case StateType::kFail:
+      return EventType::kFailStateEntered;
+    case StateType::kParallel:
+      return EventType::kParallelStateEntered;
+    case StateType::kMap:
+      return EventType::kMapStateEntered;
   }
   return EventType::kPassStateEntered;
 }
 
 EventType ExitedType(StateType t) {
   switch (t) {
-    case StateType::kTask: return EventType::kTaskStateExited;
-    case StateType::kChoice: return EventType::kChoiceStateExited;
-    case StateType::kWait: return EventType::kWaitStateExited;
-    case StateType::kSucceed: return EventType::kSucceedStateExited;
-    case StateType::kParallel: return EventType::kParallelStateExited;
-    case StateType::kMap: return EventType::kMapStateExited;
-    default: return EventType::kPassStateExited;
+    case StateType::kTask:
+      return EventType::kTaskStateExited;
+    case StateType::kChoice:
+      return EventType::kChoiceStateExited;
+    case StateType::kWait:
+      return EventType::kWaitStateExited;
+    case StateType::kSucceed:
+      return EventType::kSucceedStateExited;
+    case StateType::kParallel:
+      return EventType::kParallelStateExited;
+    case StateType::kMap:
+      return EventType::kMapStateExited;
+    default:
+      return EventType::kPassStateExited;
   }
 }
 
@@ -404,8 +424,8 @@ void Execution::Start(json::Value input, const Environment& env, StepOutput& out
 
   if (definition_->timeout_seconds) {
     execution_timer_ = NextId();
-    out.timers.push_back({execution_timer_,
-                          env.now + std::chrono::seconds(*definition_->timeout_seconds), false});
+    out.timers.push_back(
+        {execution_timer_, env.now + std::chrono::seconds(*definition_->timeout_seconds), false});
   }
 
   root_ = std::make_unique<Frame>();
@@ -428,8 +448,7 @@ void Execution::RunLoop(const Environment& env, StepOutput& out) {
 }
 
 void Execution::RunFrame(Frame& f, const Environment& env, StepOutput& out) {
-  if (f.parent != nullptr && !f.iteration_started &&
-      f.parent->current().type == StateType::kMap) {
+  if (f.parent != nullptr && !f.iteration_started && f.parent->current().type == StateType::kMap) {
     f.iteration_started = true;
     HistoryEvent& e = Chain(f, Emit(EventType::kMapIterationStarted, env, out));
     e.name = f.parent->current().name;
@@ -469,14 +488,30 @@ void Execution::EnterState(Frame& f, const Environment& env, StepOutput& out) {
     f.took_subtree = false;
     f.effective = f.input;
     switch (s.type) {
-      case StateType::kPass: ExitJsonata(f, nullptr, env, out); return;
-      case StateType::kChoice: ExecuteJsonataChoice(f, s, env, out); return;
-      case StateType::kWait: ExecuteJsonataWait(f, s, env, out); return;
-      case StateType::kSucceed: ExecuteSucceed(f, s, env, out); return;
-      case StateType::kFail: ExecuteJsonataFail(f, s, env, out); return;
-      case StateType::kTask: ScheduleTask(f, env, out); return;
-      case StateType::kParallel: StartParallel(f, env, out); return;
-      case StateType::kMap: StartMap(f, env, out); return;
+      case StateType::kPass:
+        ExitJsonata(f, nullptr, env, out);
+        return;
+      case StateType::kChoice:
+        ExecuteJsonataChoice(f, s, env, out);
+        return;
+      case StateType::kWait:
+        ExecuteJsonataWait(f, s, env, out);
+        return;
+      case StateType::kSucceed:
+        ExecuteSucceed(f, s, env, out);
+        return;
+      case StateType::kFail:
+        ExecuteJsonataFail(f, s, env, out);
+        return;
+      case StateType::kTask:
+        ScheduleTask(f, env, out);
+        return;
+      case StateType::kParallel:
+        StartParallel(f, env, out);
+        return;
+      case StateType::kMap:
+        StartMap(f, env, out);
+        return;
     }
   }
 
@@ -486,32 +521,34 @@ void Execution::EnterState(Frame& f, const Environment& env, StepOutput& out) {
     f.took_subtree = true;
     // The Pass state's ResultPath writes back where InputPath reads: moved, not copied.
   } else if (s.type != StateType::kFail) {
-    if (!s.input_path) {
-      f.effective = MakePayload(json::Object());
-    } else if (IsRootPath(*s.input_path)) {
-      f.effective = f.input;
-    } else {
-      auto v = s.input_path->Evaluate(MakeScope(f, *f.input, env));
-      if (!v) {
-        FailRuntime(f,
-                    "Invalid path '" + s.input_path->text() +
-                        "' : No results for path: " + s.input_path->Canonical(),
-                    env, out);
-        return;
-      }
-      f.effective = MakePayload(std::move(*v));
-    }
+    if (!SelectPath(f, s.input_path, f.input, f.effective, env, out)) return;
   }
 
   switch (s.type) {
-    case StateType::kPass: ExecutePass(f, s, env, out); return;
-    case StateType::kChoice: ExecuteChoice(f, s, env, out); return;
-    case StateType::kWait: ExecuteWait(f, s, env, out); return;
-    case StateType::kSucceed: ExecuteSucceed(f, s, env, out); return;
-    case StateType::kFail: ExecuteFail(f, s, env, out); return;
-    case StateType::kTask: ScheduleTask(f, env, out); return;
-    case StateType::kParallel: StartParallel(f, env, out); return;
-    case StateType::kMap: StartMap(f, env, out); return;
+    case StateType::kPass:
+      ExecutePass(f, s, env, out);
+      return;
+    case StateType::kChoice:
+      ExecuteChoice(f, s, env, out);
+      return;
+    case StateType::kWait:
+      ExecuteWait(f, s, env, out);
+      return;
+    case StateType::kSucceed:
+      ExecuteSucceed(f, s, env, out);
+      return;
+    case StateType::kFail:
+      ExecuteFail(f, s, env, out);
+      return;
+    case StateType::kTask:
+      ScheduleTask(f, env, out);
+      return;
+    case StateType::kParallel:
+      StartParallel(f, env, out);
+      return;
+    case StateType::kMap:
+      StartMap(f, env, out);
+      return;
   }
 }
 
@@ -560,8 +597,7 @@ void Execution::ExecutePass(Frame& f, const State& s, const Environment& env, St
   ExitWithResult(f, std::move(result), env, out, result_bound);
 }
 
-void Execution::ExecuteChoice(Frame& f, const State& s, const Environment& env,
-                              StepOutput& out) {
+void Execution::ExecuteChoice(Frame& f, const State& s, const Environment& env, StepOutput& out) {
   const asl::Scope scope = MakeScope(f, *f.effective, env);
   const asl::ChoiceRule* matched = nullptr;
   for (const asl::ChoiceRule& rule : s.choices) {
@@ -598,21 +634,7 @@ void Execution::ExecuteChoice(Frame& f, const State& s, const Environment& env,
     return;
   }
   Payload output;
-  if (!s.output_path) {
-    output = MakePayload(json::Object());
-  } else if (IsRootPath(*s.output_path)) {
-    output = f.effective;
-  } else {
-    auto v = s.output_path->Evaluate(MakeScope(f, *f.effective, env));
-    if (!v) {
-      FailRuntime(f,
-                  "Invalid path '" + s.output_path->text() +
-                      "' : No results for path: " + s.output_path->Canonical(),
-                  env, out);
-      return;
-    }
-    output = MakePayload(std::move(*v));
-  }
+  if (!SelectPath(f, s.output_path, f.effective, output, env, out)) return;
   HistoryEvent& e = Chain(f, Emit(EventType::kChoiceStateExited, env, out));
   e.name = s.name;
   if (options_.record_payloads) {
@@ -673,28 +695,17 @@ void Execution::ExecuteWait(Frame& f, const State& s, const Environment& env, St
   out.timers.push_back({f.timer_id, fire_at});
 }
 
-void Execution::ExecuteSucceed(Frame& f, const State& s, const Environment& env,
-                               StepOutput& out) {
+void Execution::ExecuteSucceed(Frame& f, const State& s, const Environment& env, StepOutput& out) {
   Payload output = f.effective;
   if (s.query_language == asl::QueryLanguage::kJsonata) {
     if (s.has_output) {
-      auto v = EvaluateJsonata(f, s.output, "Output", JsonataScopeFor(f, f.input.get(), env), env,
-                               out);
+      auto v =
+          EvaluateJsonata(f, s.output, "Output", JsonataScopeFor(f, f.input.get(), env), env, out);
       if (!v) return;
       output = MakePayload(std::move(*v));
     }
-  } else if (!s.output_path) {
-    output = MakePayload(json::Object());
-  } else if (!IsRootPath(*s.output_path)) {
-    auto v = s.output_path->Evaluate(MakeScope(f, *f.effective, env));
-    if (!v) {
-      FailRuntime(f,
-                  "Invalid path '" + s.output_path->text() +
-                      "' : No results for path: " + s.output_path->Canonical(),
-                  env, out);
-      return;
-    }
-    output = MakePayload(std::move(*v));
+  } else if (!SelectPath(f, s.output_path, f.effective, output, env, out)) {
+    return;
   }
   HistoryEvent& e = Chain(f, Emit(EventType::kSucceedStateExited, env, out));
   e.name = s.name;
@@ -793,25 +804,13 @@ void Execution::ExitWithResult(Frame& f, json::Value result, const Environment& 
     output = std::move(*v);
   }
   // OutputPath: a part of the output is no larger than the whole.
-  if (!s.output_path) {
-    output = MakePayload(json::Object());
-    bound = 2;
-  } else if (!IsRootPath(*s.output_path)) {
-    auto v = s.output_path->Evaluate(MakeScope(f, *output, env));
-    if (!v) {
-      FailRuntime(f,
-                  "Invalid path '" + s.output_path->text() +
-                      "' : No results for path: " + s.output_path->Canonical(),
-                  env, out);
-      return;
-    }
-    output = MakePayload(std::move(*v));
-  }
+  if (!s.output_path) bound = 2;
+  if (!SelectPath(f, s.output_path, Payload(output), output, env, out)) return;
   ExitState(f, std::move(output), std::move(assigned), env, out, bound);
 }
 
-void Execution::ExitState(Frame& f, Payload output, json::Object assigned,
-                          const Environment& env, StepOutput& out, std::size_t bound) {
+void Execution::ExitState(Frame& f, Payload output, json::Object assigned, const Environment& env,
+                          StepOutput& out, std::size_t bound) {
   const State& s = f.current();
   if (bound > limits::kMaxPayloadBytes) bound = SizeBound(*output, limits::kMaxPayloadBytes);
   if (bound > limits::kMaxPayloadBytes && ExceedsPayloadLimit(*output, limits::kMaxPayloadBytes)) {
@@ -857,8 +856,8 @@ bool Execution::ApplyAssign(Frame& f, const State& s, const json::Value* assign_
   return BindVariables(f, s, std::move(v->get_object()), assigned, env, out);
 }
 
-bool Execution::BindVariables(Frame& f, const State& s, json::Object values,
-                              json::Object& assigned, const Environment& env, StepOutput& out) {
+bool Execution::BindVariables(Frame& f, const State& s, json::Object values, json::Object& assigned,
+                              const Environment& env, StepOutput& out) {
   std::size_t total = 0;
   // The execution's total after this assignment: each variable replaces the frame's own
   // variable of that name (if any); a variable of an enclosing scope is shadowed, not replaced.
@@ -910,6 +909,27 @@ bool Execution::BindVariables(Frame& f, const State& s, json::Object values,
 // ---------------------------------------------------------------------------------------------
 // Failures: Retry, Catch, or the frame fails
 
+bool Execution::SelectPath(Frame& f, const std::optional<asl::Path>& path, const Payload& from,
+                           Payload& into, const Environment& env, StepOutput& out) {
+  if (!path) {
+    into = MakePayload(json::Object());
+    return true;
+  }
+  if (IsRootPath(*path)) {
+    into = from;
+    return true;
+  }
+  auto v = path->Evaluate(MakeScope(f, *from, env));
+  if (!v) {
+    FailRuntime(f,
+                "Invalid path '" + path->text() + "' : No results for path: " + path->Canonical(),
+                env, out);
+    return false;
+  }
+  into = MakePayload(std::move(*v));
+  return true;
+}
+
 void Execution::FailRuntime(Frame& f, const std::string& cause, const Environment& env,
                             StepOutput& out) {
   FailState(f, Failure{asl::errors::kRuntime, RuntimePrefix(f) + cause}, env, out);
@@ -917,8 +937,7 @@ void Execution::FailRuntime(Frame& f, const std::string& cause, const Environmen
 
 void Execution::FailState(Frame& f, Failure failure, const Environment& env, StepOutput& out) {
   const State& s = f.current();
-  if (failure.error == asl::errors::kRuntime ||
-      failure.error == asl::errors::kIntrinsicFailure ||
+  if (failure.error == asl::errors::kRuntime || failure.error == asl::errors::kIntrinsicFailure ||
       failure.error == asl::errors::kQueryEvaluationError) {
     if (failure.cause.rfind("An error occurred while executing the state", 0) != 0) {
       failure.cause = RuntimePrefix(f) + failure.cause;
@@ -996,8 +1015,7 @@ void Execution::FailState(Frame& f, Failure failure, const Environment& env, Ste
 // ---------------------------------------------------------------------------------------------
 // Frames finishing
 
-void Execution::CompleteFrame(Frame& f, Payload output, const Environment& env,
-                              StepOutput& out) {
+void Execution::CompleteFrame(Frame& f, Payload output, const Environment& env, StepOutput& out) {
   f.phase = Frame::Phase::kDone;
   Frame* parent = f.parent;
   if (parent == nullptr) {
@@ -1084,8 +1102,7 @@ void Execution::FailFrame(Frame& f, Failure failure, const Environment& env, Ste
   runnable_.push_front(parent);
 }
 
-void Execution::AbortFrame(Frame& f, const Environment& env, StepOutput& out,
-                           bool emit_events) {
+void Execution::AbortFrame(Frame& f, const Environment& env, StepOutput& out, bool emit_events) {
   if (f.phase == Frame::Phase::kDone) return;
   const Frame::Phase phase = f.phase;
   f.phase = Frame::Phase::kDone;
@@ -1208,11 +1225,11 @@ void Execution::StartMap(Frame& f, const Environment& env, StepOutput& out) {
   if (s.query_language == asl::QueryLanguage::kJsonata) {
     // Items, MaxConcurrency and ToleratedFailure* were evaluated above.
   } else if (!items_value.is_array()) {
-    FailRuntime(f,
-                "Invalid path '" + (s.items_path ? s.items_path->text() : std::string("$")) +
-                    "' : The ItemsPath value must be an array, but was: " +
-                    json::Serialize(items_value),
-                env, out);
+    FailRuntime(
+        f,
+        "Invalid path '" + (s.items_path ? s.items_path->text() : std::string("$")) +
+            "' : The ItemsPath value must be an array, but was: " + json::Serialize(items_value),
+        env, out);
     return;
   } else if (s.max_concurrency.value) {
     max_concurrency = std::int64_t(*s.max_concurrency.value);
@@ -1262,9 +1279,9 @@ void Execution::LaunchIterations(Frame& f, const Environment& env, StepOutput& o
       json::Object map_context;
       map_context["Item"] = json::Object{{"Index", std::int64_t(i)}, {"Value", f.items[i]}};
       context_.get_object()["Map"] = std::move(map_context);
-      auto v = asl::EvaluateJsonataTemplate(s.item_selector_raw, "ItemSelector",
-                                            definition_->jsonata,
-                                            JsonataScopeFor(f, f.effective.get(), env));
+      auto v =
+          asl::EvaluateJsonataTemplate(s.item_selector_raw, "ItemSelector", definition_->jsonata,
+                                       JsonataScopeFor(f, f.effective.get(), env));
       context_.get_object().erase("Map");
       if (!v) {
         const std::string cause = RuntimePrefix(f) + v.error().cause;
@@ -1328,11 +1345,10 @@ void Execution::FinishChildren(Frame& f, const Environment& env, StepOutput& out
       if (child) AbortFrame(*child, env, out, /*emit_events=*/true);
     }
     f.children.clear();
-    Chain(f, Emit(is_map ? EventType::kMapStateFailed : EventType::kParallelStateFailed, env,
-                  out));
+    Chain(f, Emit(is_map ? EventType::kMapStateFailed : EventType::kParallelStateFailed, env, out));
     Failure failure = std::move(*f.child_failure);
     f.child_failure.reset();
-    f.phase = Frame::Phase::kEnter;  // FailState sets the next phase
+    f.phase = Frame::Phase::kEnter;              // FailState sets the next phase
     FailState(f, std::move(failure), env, out);  // retried, caught, or the frame fails
     return;
   }
@@ -1364,9 +1380,8 @@ void Execution::ScheduleTask(Frame& f, const Environment& env, StepOutput& out) 
     context_.get_object()["Task"] = std::move(task_context);
     const asl::JsonataScope jsonata_scope = JsonataScopeFor(f, f.input.get(), env);
     std::optional<json::Value> arguments =
-        s.has_arguments
-            ? EvaluateJsonata(f, s.arguments, "Arguments", jsonata_scope, env, out)
-            : std::optional<json::Value>(*f.input);
+        s.has_arguments ? EvaluateJsonata(f, s.arguments, "Arguments", jsonata_scope, env, out)
+                        : std::optional<json::Value>(*f.input);
     std::optional<json::Value> credentials;
     if (arguments && !s.credentials.is_null()) {
       credentials = EvaluateJsonata(f, s.credentials, "Credentials", jsonata_scope, env, out);
@@ -1374,12 +1389,12 @@ void Execution::ScheduleTask(Frame& f, const Environment& env, StepOutput& out) 
     bool failed = !arguments || (!s.credentials.is_null() && !credentials);
     std::optional<double> timeout, heartbeat;
     if (!failed) {
-      timeout = JsonataNumber(f, s.timeout_seconds, "TimeoutSeconds", true, 1, jsonata_scope,
-                              env, out, failed);
+      timeout = JsonataNumber(f, s.timeout_seconds, "TimeoutSeconds", true, 1, jsonata_scope, env,
+                              out, failed);
     }
     if (!failed) {
-      heartbeat = JsonataNumber(f, s.heartbeat_seconds, "HeartbeatSeconds", true, 1,
-                                jsonata_scope, env, out, failed);
+      heartbeat = JsonataNumber(f, s.heartbeat_seconds, "HeartbeatSeconds", true, 1, jsonata_scope,
+                                env, out, failed);
     }
     context_.get_object().erase("Task");
     if (failed) return;
@@ -1409,11 +1424,11 @@ void Execution::ScheduleTask(Frame& f, const Environment& env, StepOutput& out) 
       auto v = field.path->Evaluate(scope);
       std::int64_t n = 0;
       if (!v || !json::AsInt64(*v, n) || n <= 0) {
-        FailRuntime(f,
-                    std::string("The ") + name +
-                        " parameter does not reference a valid integer value: " +
-                        field.path->text(),
-                    env, out);
+        FailRuntime(
+            f,
+            std::string("The ") + name +
+                " parameter does not reference a valid integer value: " + field.path->text(),
+            env, out);
         return false;
       }
       into = n;
@@ -1506,9 +1521,7 @@ Execution::Frame* Execution::FindTimerFrame(std::int64_t timer_id) const {
   return nullptr;
 }
 
-bool Execution::IsTaskOpen(std::int64_t task_id) const {
-  return FindTaskFrame(task_id) != nullptr;
-}
+bool Execution::IsTaskOpen(std::int64_t task_id) const { return FindTaskFrame(task_id) != nullptr; }
 
 void Execution::TaskStarted(std::int64_t task_id, std::string_view worker_name,
                             const Environment& env, StepOutput& out) {
@@ -1525,8 +1538,8 @@ void Execution::TaskStarted(std::int64_t task_id, std::string_view worker_name,
   }
 }
 
-bool Execution::TaskSubmitted(std::int64_t task_id, json::Value response,
-                              const Environment& env, StepOutput& out) {
+bool Execution::TaskSubmitted(std::int64_t task_id, json::Value response, const Environment& env,
+                              StepOutput& out) {
   Frame* f = FindTaskFrame(task_id);
   if (f == nullptr) return false;
   if (!f->task_started) TaskStarted(task_id, "", env, out);
@@ -1565,8 +1578,7 @@ bool Execution::TaskSucceeded(std::int64_t task_id, json::Value output, const En
   return true;
 }
 
-void Execution::FinishTask(Frame& f, json::Value result, const Environment& env,
-                           StepOutput& out) {
+void Execution::FinishTask(Frame& f, json::Value result, const Environment& env, StepOutput& out) {
   if (ExceedsPayloadLimit(result, limits::kMaxPayloadBytes)) {
     FailState(f,
               Failure{asl::errors::kDataLimitExceeded,
@@ -1654,29 +1666,18 @@ void Execution::TimerFired(std::int64_t timer_id, const Environment& env, StepOu
         ExitJsonata(*f, nullptr, env, out);
         break;
       }
-      Payload output = f->effective;
-      if (!s.output_path) {
-        output = MakePayload(json::Object());
-      } else if (!IsRootPath(*s.output_path)) {
-        auto v = s.output_path->Evaluate(MakeScope(*f, *f->effective, env));
-        if (!v) {
-          f->phase = Frame::Phase::kEnter;
-          FailRuntime(*f,
-                      "Invalid path '" + s.output_path->text() +
-                          "' : No results for path: " + s.output_path->Canonical(),
-                      env, out);
-          runnable_.push_front(f);
-          RunLoop(env, out);
-          return;
-        }
-        output = MakePayload(std::move(*v));
+      Payload output;
+      f->phase = Frame::Phase::kEnter;  // SelectPath may fail the state, which moves it on
+      if (!SelectPath(*f, s.output_path, f->effective, output, env, out)) {
+        runnable_.push_front(f);
+        RunLoop(env, out);
+        return;
       }
       json::Object assigned;
       if (!f->results.empty() && f->results[0].is_object()) {
         assigned = std::move(f->results[0].get_object());
         f->results.clear();
       }
-      f->phase = Frame::Phase::kEnter;
       ExitState(*f, std::move(output), std::move(assigned), env, out);
       break;
     }
@@ -1796,11 +1797,10 @@ std::optional<double> Execution::JsonataNumber(Frame& f, const asl::NumberField&
     } else if (name == "ToleratedFailureCount" && d < 0) {
       failure = {std::string(name), "ToleratedFailureCount cannot be negative."};
     } else if (d < min) {
-      failure = {std::string(name), "The JSONata expression '" + *field.expression +
-                                        "' specified for the field '" + std::string(name) +
-                                        "' returned a value below the minimum of " +
-                                        std::to_string(std::int64_t(min)) + ": " +
-                                        json::Serialize(n)};
+      failure = {std::string(name),
+                 "The JSONata expression '" + *field.expression + "' specified for the field '" +
+                     std::string(name) + "' returned a value below the minimum of " +
+                     std::to_string(std::int64_t(min)) + ": " + json::Serialize(n)};
     } else {
       return d;
     }
@@ -1921,8 +1921,8 @@ void Execution::ExecuteJsonataWait(Frame& f, const State& s, const Environment& 
   TimePoint fire_at = env.now;
   if (s.seconds.is_set()) {
     bool failed = false;
-    std::optional<double> seconds = JsonataNumber(f, s.seconds, "Seconds", true, 0, scope, env,
-                                                  out, failed);
+    std::optional<double> seconds =
+        JsonataNumber(f, s.seconds, "Seconds", true, 0, scope, env, out, failed);
     if (failed) return;
     if (seconds) fire_at += std::chrono::milliseconds(std::llround(*seconds * 1000));
   } else if (s.timestamp) {
@@ -2022,8 +2022,8 @@ bool Execution::StartJsonataMap(Frame& f, const State& s, json::Value& items,
       JsonataNumber(f, s.max_concurrency, "MaxConcurrency", true, 0, scope, env, out, failed);
   if (failed) return false;
   max_concurrency = n ? std::int64_t(*n) : 0;
-  f.tolerated_count = JsonataNumber(f, s.tolerated_failure_count, "ToleratedFailureCount", true,
-                                    0, scope, env, out, failed);
+  f.tolerated_count = JsonataNumber(f, s.tolerated_failure_count, "ToleratedFailureCount", true, 0,
+                                    scope, env, out, failed);
   if (failed) return false;
   f.tolerated_percentage =
       JsonataNumber(f, s.tolerated_failure_percentage, "ToleratedFailurePercentage", false, 0,
@@ -2033,8 +2033,8 @@ bool Execution::StartJsonataMap(Frame& f, const State& s, json::Value& items,
 
 std::optional<Payload> Execution::JsonataCatchOutput(Frame& f, const asl::Catcher& c,
                                                      const json::Value& error_output,
-                                                     json::Object& assigned,
-                                                     const Environment& env, StepOutput& out) {
+                                                     json::Object& assigned, const Environment& env,
+                                                     StepOutput& out) {
   const State& s = f.current();
   asl::JsonataScope scope = JsonataScopeFor(f, f.input.get(), env);
   scope.states.error_output = &error_output;

@@ -169,6 +169,11 @@ class Execution {
                  StepOutput& out, std::size_t bound = std::size_t(-1));
   void FailState(Frame& f, asl::Failure failure, const Environment& env, StepOutput& out);
   void FailRuntime(Frame& f, const std::string& cause, const Environment& env, StepOutput& out);
+  // InputPath/OutputPath semantics: a null path gives {}, "$" gives `from` itself, any other
+  // path the part of `from` it names. False (the state failed with States.Runtime, AWS's
+  // "Invalid path" message) when the path names nothing.
+  bool SelectPath(Frame& f, const std::optional<asl::Path>& path, const Payload& from,
+                  Payload& into, const Environment& env, StepOutput& out);
   void CompleteFrame(Frame& f, Payload output, const Environment& env, StepOutput& out);
   void FailFrame(Frame& f, asl::Failure failure, const Environment& env, StepOutput& out);
   void AbortFrame(Frame& f, const Environment& env, StepOutput& out, bool emit_events);

@@ -9,19 +9,18 @@ namespace stepway::api::sfn {
 
 namespace {
 
-std::int64_t NowMillis() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 Response TaskError(const stepway::Error& e) {
   switch (e.code) {
-    case ErrorCode::kInvalidArgument: return Error("InvalidToken", e.message);
-    case ErrorCode::kNotFound: return Error("TaskDoesNotExist", e.message);
-    case ErrorCode::kTimedOut: return Error("TaskTimedOut", e.message);
-    case ErrorCode::kFailedPrecondition: return Error("InvalidOutput", e.message);
-    default: return Error("ServiceUnavailable", e.message);
+    case ErrorCode::kInvalidArgument:
+      return Error("InvalidToken", e.message);
+    case ErrorCode::kNotFound:
+      return Error("TaskDoesNotExist", e.message);
+    case ErrorCode::kTimedOut:
+      return Error("TaskTimedOut", e.message);
+    case ErrorCode::kFailedPrecondition:
+      return Error("InvalidOutput", e.message);
+    default:
+      return Error("ServiceUnavailable", e.message);
   }
 }
 
@@ -39,13 +38,7 @@ void CreateActivity(Context& c, const json::Object& request, Respond respond) {
   if (auto s = c.store.PutActivity(r); !s) {
     return respond(Error("ServiceUnavailable", s.error().message));
   }
-  if (const json::Value* list = request.if_contains("tags"); list && list->is_array()) {
-    store::Tags tags;
-    for (const json::Value& t : list->get_array()) {
-      if (t.is_object()) tags[StringOf(t.get_object(), "key")] = StringOf(t.get_object(), "value");
-    }
-    if (!tags.empty()) (void)c.store.TagResource(arn, tags);
-  }
+  if (store::Tags tags = TagsOf(request); !tags.empty()) (void)c.store.TagResource(arn, tags);
   respond(Ok(json::Object{{"activityArn", arn}, {"creationDate", Timestamp(r.creation_millis)}}));
 }
 
@@ -60,24 +53,17 @@ void DescribeActivity(Context& c, const json::Object& request, Respond respond) 
 }
 
 void ListActivities(Context& c, const json::Object& request, Respond respond) {
-  std::int64_t max = IntOf(request, "maxResults", 0);
-  if (max <= 0) max = 100;
-  std::size_t offset = 0;
-  if (std::string token = StringOf(request, "nextToken"); !token.empty()) {
-    auto position = DecodePageToken(token);
-    if (!position) return respond(Error("InvalidToken", "Invalid Token: 'Invalid token'"));
-    offset = std::strtoull(position->c_str(), nullptr, 10);
-  }
   auto all = c.store.ListActivities();
+  auto page = PageOf(request, all.size());
+  if (!page) return respond(Error("InvalidToken", "Invalid Token: 'Invalid token'"));
   json::Array items;
-  std::size_t i = offset;
-  for (; i < all.size() && items.size() < std::size_t(max); ++i) {
+  for (std::size_t i = page->begin; i < page->end; ++i) {
     items.push_back(json::Object{{"activityArn", all[i].arn},
                                  {"name", all[i].name},
                                  {"creationDate", Timestamp(all[i].creation_millis)}});
   }
   json::Object out{{"activities", std::move(items)}};
-  if (i < all.size()) out["nextToken"] = EncodePageToken(std::to_string(i));
+  if (!page->next_token.empty()) out["nextToken"] = page->next_token;
   respond(Ok(out));
 }
 
@@ -114,8 +100,7 @@ void SendTaskSuccess(Context& c, const json::Object& request, Respond respond) {
 
 void SendTaskFailure(Context& c, const json::Object& request, Respond respond) {
   c.runtime.SendTaskFailure(StringOf(request, "taskToken"), StringOf(request, "error"),
-                            StringOf(request, "cause"),
-                            [respond = std::move(respond)](Status s) {
+                            StringOf(request, "cause"), [respond = std::move(respond)](Status s) {
                               respond(s ? Ok(json::Object()) : TaskError(s.error()));
                             });
 }

@@ -1,5 +1,7 @@
 #include "api/sfn/common.h"
 
+#include <chrono>
+#include <cstdlib>
 #include <vector>
 
 namespace stepway::api::sfn {
@@ -37,11 +39,10 @@ std::optional<Response> CheckArn(std::string_view arn, std::string_view resource
                                    std::string(parts.size() > 5 ? parts[5] : "") + "'");
   }
   const std::string_view type = parts[5];
-  const bool ok = type == resource_type ||
-                  (resource_type == "execution" && type == "express");
+  const bool ok = type == resource_type || (resource_type == "execution" && type == "express");
   if (!ok) {
-    return Error("InvalidArn",
-                 "Invalid Arn: 'Resource type not valid in this context: " + std::string(type) + "'");
+    return Error("InvalidArn", "Invalid Arn: 'Resource type not valid in this context: " +
+                                   std::string(type) + "'");
   }
   if (start >= arn.size()) {
     return Error("InvalidArn", "Invalid Arn: 'Invalid ARN: " + std::string(arn) + "'");
@@ -65,6 +66,26 @@ bool ValidName(std::string_view name) {
     }
   }
   return true;
+}
+
+std::int64_t NowMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::optional<OffsetPage> PageOf(const json::Object& request, std::size_t total) {
+  std::int64_t max = IntOf(request, "maxResults", 0);
+  if (max <= 0) max = 100;
+  OffsetPage page;
+  if (std::string token = StringOf(request, "nextToken"); !token.empty()) {
+    auto position = DecodePageToken(token);
+    if (!position) return std::nullopt;
+    page.begin = std::min<std::size_t>(std::strtoull(position->c_str(), nullptr, 10), total);
+  }
+  page.end = std::min(total, page.begin + std::size_t(max));
+  if (page.end < total) page.next_token = EncodePageToken(std::to_string(page.end));
+  return page;
 }
 
 namespace {
@@ -94,6 +115,17 @@ std::optional<std::string> DecodePageToken(std::string_view token) {
     out += char(hi * 16 + lo);
   }
   return out;
+}
+
+store::Tags TagsOf(const json::Object& request) {
+  store::Tags tags;
+  const json::Value* list = request.if_contains("tags");
+  if (list == nullptr || !list->is_array()) return tags;
+  for (const json::Value& t : list->get_array()) {
+    if (!t.is_object()) continue;
+    tags[StringOf(t.get_object(), "key")] = StringOf(t.get_object(), "value");
+  }
+  return tags;
 }
 
 std::string StringOf(const json::Object& o, std::string_view key, std::string_view fallback) {

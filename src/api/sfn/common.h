@@ -46,9 +46,25 @@ std::optional<Response> CheckArn(std::string_view arn, std::string_view resource
 // forbidden ones (whitespace, brackets, wildcards, most punctuation, control characters).
 bool ValidName(std::string_view name);
 
+// The wall clock in epoch milliseconds, for creation and update dates.
+std::int64_t NowMillis();
+
+// Offset paging for List operations over a whole, small list (state machines, activities): the
+// items [begin, end) that maxResults and nextToken select, and the token of the next page ("" on
+// the last). nullopt for a nextToken that is not one of ours.
+struct OffsetPage {
+  std::size_t begin = 0;
+  std::size_t end = 0;
+  std::string next_token;
+};
+std::optional<OffsetPage> PageOf(const json::Object& request, std::size_t total);
+
 // Opaque page tokens holding an offset or a store cursor.
 std::string EncodePageToken(std::string_view position);
 std::optional<std::string> DecodePageToken(std::string_view token);
+
+// The request's `tags` list ([{key, value}]) as a map; empty when absent.
+store::Tags TagsOf(const json::Object& request);
 
 // A string member, or "" / `fallback` when absent.
 std::string StringOf(const json::Object& o, std::string_view key, std::string_view fallback = "");

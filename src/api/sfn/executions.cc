@@ -51,11 +51,16 @@ json::Object Describe(const store::ExecutionRecord& e) {
 
 Response StartError(const stepway::Error& e) {
   switch (e.code) {
-    case ErrorCode::kNotFound: return Error("StateMachineDoesNotExist", e.message);
-    case ErrorCode::kAlreadyExists: return Error("ExecutionAlreadyExists", e.message);
-    case ErrorCode::kInvalidArgument: return Error("InvalidExecutionInput", e.message);
-    case ErrorCode::kFailedPrecondition: return Error("StateMachineTypeNotSupported", e.message);
-    default: return Error("ServiceUnavailable", e.message);
+    case ErrorCode::kNotFound:
+      return Error("StateMachineDoesNotExist", e.message);
+    case ErrorCode::kAlreadyExists:
+      return Error("ExecutionAlreadyExists", e.message);
+    case ErrorCode::kInvalidArgument:
+      return Error("InvalidExecutionInput", e.message);
+    case ErrorCode::kFailedPrecondition:
+      return Error("StateMachineTypeNotSupported", e.message);
+    default:
+      return Error("ServiceUnavailable", e.message);
   }
 }
 
@@ -117,18 +122,18 @@ void StartSyncExecution(Context& c, const json::Object& request, Respond respond
       [respond = std::move(respond)](Result<runtime::SyncExecutionResult> r) {
         if (!r) return respond(StartError(r.error()));
         const store::ExecutionRecord& e = r->record;
-        json::Object out{{"executionArn", e.arn},
-                         {"stateMachineArn", e.state_machine_arn},
-                         {"name", e.name},
-                         {"startDate", Timestamp(e.start_millis)},
-                         {"stopDate", Timestamp(e.stop_millis.value_or(e.start_millis))},
-                         {"status", e.status},
-                         {"input", e.input},
-                         {"inputDetails", json::Object{{"included", true}}},
-                         {"billingDetails",
-                          json::Object{{"billedMemoryUsedInMB", 64},
-                                       {"billedDurationInMilliseconds",
-                                        std::max<std::int64_t>(100, r->billed_millis)}}}};
+        json::Object out{
+            {"executionArn", e.arn},
+            {"stateMachineArn", e.state_machine_arn},
+            {"name", e.name},
+            {"startDate", Timestamp(e.start_millis)},
+            {"stopDate", Timestamp(e.stop_millis.value_or(e.start_millis))},
+            {"status", e.status},
+            {"input", e.input},
+            {"inputDetails", json::Object{{"included", true}}},
+            {"billingDetails", json::Object{{"billedMemoryUsedInMB", 64},
+                                            {"billedDurationInMilliseconds",
+                                             std::max<std::int64_t>(100, r->billed_millis)}}}};
         if (e.output) {
           out["output"] = *e.output;
           out["outputDetails"] = json::Object{{"included", true}};
@@ -150,13 +155,13 @@ void DescribeExecution(Context& c, const json::Object& request, Respond respond)
 void ListExecutions(Context& c, const json::Object& request, Respond respond) {
   const std::string arn = StringOf(request, "stateMachineArn");
   if (arn.empty()) {
-    return respond(Error("ValidationException",
-                         "Must provide a StateMachine ARN or MapRun ARN"));
+    return respond(Error("ValidationException", "Must provide a StateMachine ARN or MapRun ARN"));
   }
   if (auto e = CheckArn(arn, "stateMachine")) return respond(std::move(*e));
   auto machine = c.store.GetStateMachine(arn);
   if (!machine) {
-    return respond(Error("StateMachineDoesNotExist", "State Machine Does Not Exist: '" + arn + "'"));
+    return respond(
+        Error("StateMachineDoesNotExist", "State Machine Does Not Exist: '" + arn + "'"));
   }
   store::ExecutionFilter filter;
   filter.state_machine_arn = arn;

@@ -12,12 +12,6 @@ namespace stepway::api::sfn {
 
 namespace {
 
-std::int64_t NowMillis() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::string NewRevision() {
   SystemRandom r;
   return NewUuid(r);
@@ -92,23 +86,13 @@ std::optional<Response> CheckLogging(const json::Object& request) {
   const json::Object& l = logging->get_object();
   const std::string level = StringOf(l, "level", "OFF");
   const json::Value* destinations = l.if_contains("destinations");
-  const std::size_t n = destinations && destinations->is_array() ? destinations->get_array().size() : 0;
+  const std::size_t n =
+      destinations && destinations->is_array() ? destinations->get_array().size() : 0;
   if (level != "OFF" && n != 1) {
     return Error("InvalidLoggingConfiguration",
                  "Invalid Logging Configuration: Must specify exactly one Log Destination.");
   }
   return std::nullopt;
-}
-
-store::Tags TagsOf(const json::Object& request) {
-  store::Tags tags;
-  const json::Value* list = request.if_contains("tags");
-  if (list == nullptr || !list->is_array()) return tags;
-  for (const json::Value& t : list->get_array()) {
-    if (!t.is_object()) continue;
-    tags[StringOf(t.get_object(), "key")] = StringOf(t.get_object(), "value");
-  }
-  return tags;
 }
 
 }  // namespace
@@ -146,8 +130,8 @@ void CreateStateMachine(Context& c, const json::Object& request, Respond respond
       return respond(Ok(json::Object{{"stateMachineArn", existing->arn},
                                      {"creationDate", Timestamp(existing->creation_millis)}}));
     }
-    return respond(Error("StateMachineAlreadyExists",
-                         "State Machine Already Exists: '" + r.arn + "'"));
+    return respond(
+        Error("StateMachineAlreadyExists", "State Machine Already Exists: '" + r.arn + "'"));
   }
   r.creation_millis = NowMillis();
   r.update_millis = r.creation_millis;
@@ -155,7 +139,8 @@ void CreateStateMachine(Context& c, const json::Object& request, Respond respond
     return respond(Error("ServiceUnavailable", s.error().message));
   }
   if (store::Tags tags = TagsOf(request); !tags.empty()) (void)c.store.TagResource(r.arn, tags);
-  respond(Ok(json::Object{{"stateMachineArn", r.arn}, {"creationDate", Timestamp(r.creation_millis)}}));
+  respond(
+      Ok(json::Object{{"stateMachineArn", r.arn}, {"creationDate", Timestamp(r.creation_millis)}}));
 }
 
 void DescribeStateMachine(Context& c, const json::Object& request, Respond respond) {
@@ -163,7 +148,8 @@ void DescribeStateMachine(Context& c, const json::Object& request, Respond respo
   if (auto e = CheckArn(arn, "stateMachine")) return respond(std::move(*e));
   auto r = c.store.GetStateMachine(arn);
   if (!r) {
-    return respond(Error("StateMachineDoesNotExist", "State Machine Does Not Exist: '" + arn + "'"));
+    return respond(
+        Error("StateMachineDoesNotExist", "State Machine Does Not Exist: '" + arn + "'"));
   }
   json::Object out{{"stateMachineArn", r->arn},
                    {"name", r->name},
@@ -181,25 +167,18 @@ void DescribeStateMachine(Context& c, const json::Object& request, Respond respo
 }
 
 void ListStateMachines(Context& c, const json::Object& request, Respond respond) {
-  std::int64_t max = IntOf(request, "maxResults", 0);
-  if (max <= 0) max = 100;
-  std::size_t offset = 0;
-  if (std::string token = StringOf(request, "nextToken"); !token.empty()) {
-    auto position = DecodePageToken(token);
-    if (!position) return respond(Error("InvalidToken", "Invalid Token: 'Invalid token'"));
-    offset = std::strtoull(position->c_str(), nullptr, 10);
-  }
   auto all = c.store.ListStateMachines();
+  auto page = PageOf(request, all.size());
+  if (!page) return respond(Error("InvalidToken", "Invalid Token: 'Invalid token'"));
   json::Array items;
-  std::size_t i = offset;
-  for (; i < all.size() && items.size() < std::size_t(max); ++i) {
+  for (std::size_t i = page->begin; i < page->end; ++i) {
     items.push_back(json::Object{{"stateMachineArn", all[i].arn},
                                  {"name", all[i].name},
                                  {"type", all[i].type},
                                  {"creationDate", Timestamp(all[i].creation_millis)}});
   }
   json::Object out{{"stateMachines", std::move(items)}};
-  if (i < all.size()) out["nextToken"] = EncodePageToken(std::to_string(i));
+  if (!page->next_token.empty()) out["nextToken"] = page->next_token;
   respond(Ok(out));
 }
 
@@ -217,7 +196,8 @@ void UpdateStateMachine(Context& c, const json::Object& request, Respond respond
   }
   auto r = c.store.GetStateMachine(arn);
   if (!r) {
-    return respond(Error("StateMachineDoesNotExist", "State Machine Does Not Exist: '" + arn + "'"));
+    return respond(
+        Error("StateMachineDoesNotExist", "State Machine Does Not Exist: '" + arn + "'"));
   }
   if (has_definition) {
     const std::string definition = StringOf(request, "definition");
@@ -242,7 +222,8 @@ void UpdateStateMachine(Context& c, const json::Object& request, Respond respond
     return respond(Error("ServiceUnavailable", s.error().message));
   }
   c.runtime.InvalidateStateMachine(arn);
-  respond(Ok(json::Object{{"updateDate", Timestamp(r->update_millis)}, {"revisionId", r->revision_id}}));
+  respond(Ok(
+      json::Object{{"updateDate", Timestamp(r->update_millis)}, {"revisionId", r->revision_id}}));
 }
 
 void DeleteStateMachine(Context& c, const json::Object& request, Respond respond) {

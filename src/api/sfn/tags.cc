@@ -23,12 +23,7 @@ void TagResource(Context& c, const json::Object& request, Respond respond) {
     return respond(Error("InvalidArn", "Invalid Arn: 'Invalid ARN prefix: " + arn + "'"));
   }
   if (!Exists(c, arn)) return respond(NotFound(arn));
-  store::Tags tags;
-  if (const json::Value* list = request.if_contains("tags"); list && list->is_array()) {
-    for (const json::Value& t : list->get_array()) {
-      if (t.is_object()) tags[StringOf(t.get_object(), "key")] = StringOf(t.get_object(), "value");
-    }
-  }
+  const store::Tags tags = TagsOf(request);
   store::Tags current = c.store.ListTags(arn);
   std::size_t total = current.size();
   for (const auto& [k, v] : tags) total += current.count(k) ? 0 : 1;
