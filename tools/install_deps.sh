@@ -7,7 +7,8 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libexpected-dev libfmt-dev libcli11-dev libpcre2-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev
-  python3 openssl
+  libssh-dev libgpgme-dev libyaml-cpp-dev
+  python3 openssl openssh-client gnupg
 )
 missing=()
 for p in "${packages[@]}"; do
