@@ -86,6 +86,33 @@ class MemoryStore final : public Store {
     return {};
   }
 
+  Status PutDocument(const Document& document) override {
+    MutexLock lock(mu_);
+    documents_[{document.kind, document.id}] = document.body;
+    return {};
+  }
+  Result<Document> GetDocument(std::string_view kind, std::string_view id) override {
+    MutexLock lock(mu_);
+    const auto it = documents_.find({std::string(kind), std::string(id)});
+    if (it == documents_.end()) return Fail(ErrorCode::kNotFound, "no such " + std::string(kind));
+    return Document{std::string(kind), std::string(id), it->second};
+  }
+  std::vector<Document> ListDocuments(std::string_view kind, std::string_view id_prefix) override {
+    std::vector<Document> out;
+    MutexLock lock(mu_);
+    for (auto it = documents_.lower_bound({std::string(kind), std::string(id_prefix)});
+         it != documents_.end() && it->first.first == kind && it->first.second.starts_with(id_prefix);
+         ++it) {
+      out.push_back({it->first.first, it->first.second, it->second});
+    }
+    return out;
+  }
+  Status DeleteDocument(std::string_view kind, std::string_view id) override {
+    MutexLock lock(mu_);
+    documents_.erase({std::string(kind), std::string(id)});
+    return {};
+  }
+
   Status TagResource(std::string_view arn, const Tags& tags) override {
     MutexLock lock(mu_);
     auto& existing = tags_[std::string(arn)];
@@ -266,6 +293,7 @@ class MemoryStore final : public Store {
   Mutex mu_;
   std::map<std::string, StateMachineRecord, std::less<>> state_machines_ GUARDED_BY(mu_);
   std::map<std::string, ActivityRecord, std::less<>> activities_ GUARDED_BY(mu_);
+  std::map<std::pair<std::string, std::string>, std::string> documents_ GUARDED_BY(mu_);
   std::map<std::string, Tags, std::less<>> tags_ GUARDED_BY(mu_);
   std::map<std::string, StoredExecution, std::less<>> executions_ GUARDED_BY(mu_);
   std::map<ExecutionPosition, std::string, NewestFirst> order_ GUARDED_BY(mu_);

@@ -29,8 +29,8 @@ namespace stepway::store {
 namespace {
 
 // The schema's version, in PRAGMA user_version. A file of a newer version is refused; an older
-// one is migrated step by step (kMigrations). 2: executions.test_case.
-constexpr std::int64_t kSchemaVersion = 2;
+// one is migrated step by step (kMigrations). 2: executions.test_case. 3: documents.
+constexpr std::int64_t kSchemaVersion = 3;
 // PRAGMA application_id of a Stepway database ("STPW"), so that another program's SQLite file
 // is refused rather than written into.
 constexpr std::int64_t kApplicationId = 0x53545057;
@@ -109,11 +109,23 @@ CREATE TABLE history (
   json TEXT NOT NULL,
   PRIMARY KEY (execution_seq, id)
 );
+CREATE TABLE documents (
+  kind TEXT NOT NULL,
+  id TEXT NOT NULL,
+  body TEXT NOT NULL,
+  PRIMARY KEY (kind, id)
+) WITHOUT ROWID;
 )sql";
 
 // kMigrations[v - 1] takes a file of version v to v + 1.
 constexpr std::string_view kMigrations[] = {
     "ALTER TABLE executions ADD COLUMN test_case TEXT NOT NULL DEFAULT ''",
+    R"sql(CREATE TABLE documents (
+  kind TEXT NOT NULL,
+  id TEXT NOT NULL,
+  body TEXT NOT NULL,
+  PRIMARY KEY (kind, id)
+) WITHOUT ROWID;)sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion - 1);
 
@@ -225,6 +237,9 @@ struct Writer {
                 &put_tag, &s);
     PrepareInto(db, "DELETE FROM tags WHERE arn = ?1 AND key = ?2", &delete_tag, &s);
     PrepareInto(db, "DELETE FROM tags WHERE arn = ?1", &delete_tags, &s);
+    PrepareInto(db, "INSERT OR REPLACE INTO documents (kind, id, body) VALUES (?1, ?2, ?3)",
+                &put_document, &s);
+    PrepareInto(db, "DELETE FROM documents WHERE kind = ?1 AND id = ?2", &delete_document, &s);
     return s;
   }
 
@@ -299,7 +314,7 @@ struct Writer {
   SqliteStatement begin, commit, rollback, savepoint, release, rollback_to;
   SqliteStatement upsert_execution, execution_seq, insert_event, insert_input;
   SqliteStatement put_state_machine, delete_state_machine, put_activity, delete_activity;
-  SqliteStatement put_tag, delete_tag, delete_tags;
+  SqliteStatement put_tag, delete_tag, delete_tags, put_document, delete_document;
 };
 
 // A read connection and its statements; checked out of the pool by one thread at a time.
@@ -361,6 +376,12 @@ struct Reader {
                 "WHERE execution_seq = (SELECT seq FROM executions WHERE arn = ?1) "
                 "ORDER BY sequence",
                 &inputs, &s);
+    PrepareInto(db, "SELECT body FROM documents WHERE kind = ?1 AND id = ?2", &get_document, &s);
+    // ?2 is a prefix of the ids wanted: the range [prefix, prefix || U+10FFFF).
+    PrepareInto(db,
+                "SELECT id, body FROM documents WHERE kind = ?1 AND id >= ?2 AND id < ?2 || "
+                "char(1114111) ORDER BY id",
+                &list_documents, &s);
     return s;
   }
 
@@ -369,6 +390,7 @@ struct Reader {
   SqliteStatement list_tags, get_execution;
   SqliteStatement list_by_machine_status, list_by_machine, list_by_status, list_all;
   SqliteStatement list_running, history_forward, history_reverse, count_history, inputs;
+  SqliteStatement get_document, list_documents;
 };
 
 // Opens a read connection with its statements ready.
@@ -478,6 +500,52 @@ class SqliteStore final : public Store {
 
   Status DeleteActivity(std::string_view arn) override {
     return Write([arn](Writer& w) { return DeleteWithTags(w, w.delete_activity, arn); });
+  }
+
+  Status PutDocument(const Document& d) override {
+    return Write([&d](Writer& w) {
+      SqliteStatement& s = w.put_document;
+      SqliteStatement::Use use(s);
+      s.Bind(1, d.kind);
+      s.Bind(2, d.id);
+      s.Bind(3, d.body);
+      return s.Run();
+    });
+  }
+
+  Result<Document> GetDocument(std::string_view kind, std::string_view id) override {
+    auto reader = Checkout();
+    if (!reader) return tl::unexpected(reader.error());
+    SqliteStatement& s = (*reader)->get_document;
+    SqliteStatement::Use use(s);
+    s.Bind(1, kind);
+    s.Bind(2, id);
+    const auto row = s.Step();
+    if (!row) return tl::unexpected(row.error());
+    if (!*row) return Fail(ErrorCode::kNotFound, "no such " + std::string(kind));
+    return Document{std::string(kind), std::string(id), s.Text(0)};
+  }
+
+  std::vector<Document> ListDocuments(std::string_view kind, std::string_view id_prefix) override {
+    std::vector<Document> out;
+    auto reader = Checkout();
+    if (!reader) return out;
+    SqliteStatement& s = (*reader)->list_documents;
+    SqliteStatement::Use use(s);
+    s.Bind(1, kind);
+    s.Bind(2, id_prefix);
+    while (s.Step().value_or(false)) out.push_back({std::string(kind), s.Text(0), s.Text(1)});
+    return out;
+  }
+
+  Status DeleteDocument(std::string_view kind, std::string_view id) override {
+    return Write([kind, id](Writer& w) {
+      SqliteStatement& s = w.delete_document;
+      SqliteStatement::Use use(s);
+      s.Bind(1, kind);
+      s.Bind(2, id);
+      return s.Run();
+    });
   }
 
   Status TagResource(std::string_view arn, const Tags& tags) override {

@@ -100,6 +100,14 @@ struct HistoryRecord {
   std::string json;     // the event as GetExecutionHistory shows it (with execution data)
 };
 
+// A small record of some other kind of resource (a Transfer server, user or workflow): its
+// JSON text, by kind and id.
+struct Document {
+  std::string kind;  // "transfer-server", "transfer-user", ...
+  std::string id;
+  std::string body;  // JSON text
+};
+
 // Everything one commit writes. Applied atomically: all of it or none.
 struct WriteBatch {
   std::vector<ExecutionRecord> executions;  // inserted or replaced (by arn)
@@ -159,6 +167,14 @@ class Store {
   virtual Status TagResource(std::string_view arn, const Tags& tags) = 0;
   virtual Status UntagResource(std::string_view arn, const std::vector<std::string>& keys) = 0;
   virtual Tags ListTags(std::string_view arn) = 0;
+
+  // Documents of any kind. Put inserts or replaces by (kind, id); Get: kNotFound; List gives a
+  // kind's documents whose id starts with `id_prefix`, ordered by id; Delete is idempotent.
+  virtual Status PutDocument(const Document& document) = 0;
+  virtual Result<Document> GetDocument(std::string_view kind, std::string_view id) = 0;
+  virtual std::vector<Document> ListDocuments(std::string_view kind,
+                                              std::string_view id_prefix = "") = 0;
+  virtual Status DeleteDocument(std::string_view kind, std::string_view id) = 0;
 
   // Writes a batch durably (for SqliteStore: fsynced) and atomically, then calls `done` with
   // the outcome, on a thread of the store's (MemoryStore: inline, before Commit returns). Many

@@ -246,6 +246,29 @@ TYPED_TEST(StoreTest, Tags) {
   EXPECT_EQ(s.ListTags(kOtherMachine), (Tags{{"z", "9"}}));
 }
 
+TYPED_TEST(StoreTest, Documents) {
+  Store& s = this->store();
+  EXPECT_EQ(s.GetDocument("server", "s-1").error().code, ErrorCode::kNotFound);
+  ASSERT_TRUE(s.PutDocument({"server", "s-2", R"({"n":2})"}));
+  ASSERT_TRUE(s.PutDocument({"server", "s-1", R"({"n":1})"}));
+  ASSERT_TRUE(s.PutDocument({"user", "s-1/alice", "{}"}));
+  ASSERT_TRUE(s.PutDocument({"user", "s-10/bob", "{}"}));
+  ASSERT_TRUE(s.PutDocument({"server", "s-1", R"({"n":11})"}));  // replaces
+  EXPECT_EQ(s.GetDocument("server", "s-1")->body, R"({"n":11})");
+  auto servers = s.ListDocuments("server");
+  ASSERT_EQ(servers.size(), 2u);
+  EXPECT_EQ(servers[0].id, "s-1");
+  EXPECT_EQ(servers[1].id, "s-2");
+  auto users = s.ListDocuments("user", "s-1/");
+  ASSERT_EQ(users.size(), 1u);
+  EXPECT_EQ(users[0].id, "s-1/alice");
+  EXPECT_EQ(users[0].kind, "user");
+  ASSERT_TRUE(s.DeleteDocument("server", "s-1"));
+  ASSERT_TRUE(s.DeleteDocument("server", "absent"));
+  EXPECT_FALSE(s.GetDocument("server", "s-1"));
+  EXPECT_EQ(s.ListDocuments("server").size(), 1u);
+}
+
 TYPED_TEST(StoreTest, ExecutionRoundTrip) {
   Store& s = this->store();
   ExecutionRecord e = MakeExecution("e1");
@@ -588,7 +611,8 @@ TEST_F(SqliteStoreTest, MigratesVersion1) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path().c_str(), &db), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(db,
-                         "ALTER TABLE executions DROP COLUMN test_case; PRAGMA user_version = 1",
+                         "ALTER TABLE executions DROP COLUMN test_case; DROP TABLE documents; "
+                         "PRAGMA user_version = 1",
                          nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(db);
@@ -600,6 +624,7 @@ TEST_F(SqliteStoreTest, MigratesVersion1) {
   e.test_case = "HappyPath";
   ASSERT_TRUE(s->CommitAndWait(WriteBatch{{e}, {}}));
   EXPECT_EQ(s->GetExecution(e.arn)->test_case, "HappyPath");
+  EXPECT_TRUE(s->PutDocument({"kind", "id", "{}"}));  // version 3's table exists
 }
 
 TEST_F(SqliteStoreTest, RefusesNewerSchemaAndForeignFiles) {
