@@ -35,11 +35,14 @@
 #include <algorithm>
 #include <cerrno>
 #include <cinttypes>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <string_view>
+#include <system_error>
 #include <thread>
 #include <utility>
 
@@ -218,19 +221,30 @@ Result<std::pair<Fd, std::uint16_t>> Listen(const std::string& host, std::uint16
 // ---------------------------------------------------------------------------------------------
 // Authentication.
 
+// The next space-separated word of `line`, removed from it.
+std::string_view NextWord(std::string_view& line) {
+  const auto begin = line.find_first_not_of(" \t");
+  if (begin == std::string_view::npos) {
+    line = {};
+    return {};
+  }
+  line.remove_prefix(begin);
+  const std::string_view word = line.substr(0, line.find_first_of(" \t\r\n"));
+  line.remove_prefix(word.size());
+  return word;
+}
+
 // True when `key` is one of the user's OpenSSH public key lines ("TYPE BASE64 [COMMENT]").
 // Lines that do not parse are skipped.
 bool KeyAllowed(const SftpUser& user, const ssh_key key) {
-  for (const std::string& line : user.public_keys) {
-    char type[64] = {0};
-    char blob[16384] = {0};
-    if (line.size() >= sizeof blob || std::sscanf(line.c_str(), "%63s %16383s", type, blob) != 2) {
-      continue;
-    }
-    const ssh_keytypes_e key_type = ssh_key_type_from_name(type);
+  for (std::string_view line : user.public_keys) {
+    const std::string type(NextWord(line));
+    const std::string blob(NextWord(line));
+    if (type.empty() || blob.empty()) continue;
+    const ssh_keytypes_e key_type = ssh_key_type_from_name(type.c_str());
     if (key_type == SSH_KEYTYPE_UNKNOWN) continue;
     ssh_key raw = nullptr;
-    if (ssh_pki_import_pubkey_base64(blob, key_type, &raw) != SSH_OK) continue;
+    if (ssh_pki_import_pubkey_base64(blob.c_str(), key_type, &raw) != SSH_OK) continue;
     const KeyPtr known(raw);
     if (ssh_key_cmp(known.get(), key, SSH_KEY_CMP_PUBLIC) == 0) return true;
   }
@@ -860,9 +874,15 @@ class Server final : public SftpServer {
       if (stopping_) return;
       if (sessions_.count(id) != 0) continue;  // 2^-64; refuse rather than confuse ids
       Slot& slot = sessions_[id];
+      try {
+        slot.thread = std::thread(
+            [this, sid = std::string(id), s = session.get()] { RunSession(sid, SessionPtr(s)); });
+      } catch (const std::system_error&) {  // no thread to be had: refuse the connection
+        sessions_.erase(id);
+        continue;
+      }
+      session.release();  // the thread's now
       slot.fd = fd.release();
-      slot.thread = std::thread(
-          [this, sid = std::string(id), s = session.release()] { RunSession(sid, SessionPtr(s)); });
     }
   }
 

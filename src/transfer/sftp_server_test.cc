@@ -77,9 +77,13 @@ class SftpServerTest : public ::testing::Test {
   // Client keys are made once: ssh-keygen is fast, but not free.
   static void SetUpTestSuite() {
     keys_ = new TempDir();
-    for (const char* name : {"alice", "other"}) {
+    for (const auto& [name, type] : {std::pair{"alice", "-t ed25519"},
+                                     {"other", "-t ed25519"},
+                                     {"ecdsa", "-t ecdsa -b 256"},
+                                     {"rsa", "-t rsa -b 2048"}}) {
       const fs::path key = keys_->path() / name;
-      ASSERT_EQ(RunShell("ssh-keygen -q -t ed25519 -N '' -C test -f " + key.string()), 0);
+      ASSERT_EQ(
+          RunShell("ssh-keygen -q " + std::string(type) + " -N '' -C test -f " + key.string()), 0);
     }
   }
   static void TearDownTestSuite() {
@@ -276,6 +280,20 @@ TEST_F(SftpServerTest, SessionsGetTheirOwnIds) {
   const std::vector<Upload> got = uploads();
   ASSERT_EQ(got.size(), 2u);
   EXPECT_NE(got[0].session_id, got[1].session_id);
+}
+
+TEST_F(SftpServerTest, AcceptsEcdsaAndRsaKeys) {
+  SftpUser carol;
+  carol.user_name = "carol";
+  carol.home_directory = "/bucket/home/carol";
+  carol.public_keys = {PublicKey("ecdsa"), PublicKey("rsa")};
+  AddUser(carol);
+  WriteFile(local() / "a.txt", "x");
+  for (const char* key : {"ecdsa", "rsa"}) {
+    const SftpRun run = Sftp("carol", key, {"put a.txt"});
+    EXPECT_EQ(run.exit_code, 0) << key << ": " << run.output;
+  }
+  EXPECT_EQ(uploads().size(), 2u);
 }
 
 TEST_F(SftpServerTest, RefusesAWrongKeyAndAnUnknownUser) {
