@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
@@ -20,6 +21,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -377,7 +379,8 @@ TEST_F(SftpServerTest, SurvivesGarbageOnTheSocket) {
 // A libssh client logged in as alice, for what OpenSSH's sftp will not do on purpose.
 class LibsshClient {
  public:
-  explicit LibsshClient(std::uint16_t port, const fs::path& key) {
+  // Logs in; then starts an sftp session unless `start_sftp` is false.
+  LibsshClient(std::uint16_t port, const fs::path& key, bool start_sftp = true) {
     session_ = ssh_new();
     const bool process_config = false;
     ssh_options_set(session_, SSH_OPTIONS_PROCESS_CONFIG, &process_config);
@@ -396,6 +399,10 @@ class LibsshClient {
     const int auth = ssh_userauth_publickey(session_, nullptr, private_key);
     ssh_key_free(private_key);
     if (auth != SSH_AUTH_SUCCESS) return;
+    if (!start_sftp) {
+      ready_ = true;
+      return;
+    }
     sftp_ = sftp_new(session_);
     if (sftp_ == nullptr || sftp_init(sftp_) != SSH_OK) return;
     ready_ = true;
@@ -413,6 +420,8 @@ class LibsshClient {
 
   bool ready() const { return ready_; }
   std::string error() const { return ssh_get_error(session_); }
+  ssh_session session() const { return session_; }
+  sftp_session sftp() const { return sftp_; }
 
   // Opens `path` for writing and writes `bytes` bytes to it, leaving it open.
   bool WriteAndKeepOpen(const std::string& path, std::size_t bytes) {
@@ -425,7 +434,7 @@ class LibsshClient {
   // Drops the connection as a killed client would: no CLOSE, no channel close, no goodbye.
   void Drop() {
     const int fd = ssh_get_fd(session_);
-    if (!dropped_ && fd >= 0) ::shutdown(fd, SHUT_RDWR);
+    if (!dropped_ && fd >= 0 && ssh_is_connected(session_)) ::shutdown(fd, SHUT_RDWR);
     dropped_ = true;
   }
 
@@ -468,6 +477,171 @@ TEST_F(SftpServerTest, StopEndsConnectedSessionsPromptly) {
   EXPECT_EQ(got[0].location, S3Location("bucket", "home/alice/cut.bin"));
   EXPECT_TRUE(got[0].partial);
   server_->Stop();  // idempotent
+}
+
+TEST_F(SftpServerTest, AnswersEachRequestWithItsStatus) {
+  LibsshClient client(server_->port(), Key("alice"));
+  ASSERT_TRUE(client.ready()) << client.error();
+  const sftp_session sftp = client.sftp();
+
+  EXPECT_EQ(sftp_stat(sftp, "/etc/passwd"), nullptr);
+  EXPECT_EQ(sftp_get_error(sftp), SSH_FX_PERMISSION_DENIED);
+  EXPECT_EQ(sftp_stat(sftp, "nope"), nullptr);
+  EXPECT_EQ(sftp_get_error(sftp), SSH_FX_NO_SUCH_FILE);
+  EXPECT_EQ(sftp_opendir(sftp, "nope"), nullptr);
+  EXPECT_EQ(sftp_get_error(sftp), SSH_FX_NO_SUCH_FILE);
+
+  ASSERT_EQ(sftp_mkdir(sftp, "d", 0755), 0);
+  EXPECT_LT(sftp_mkdir(sftp, "d", 0755), 0);
+  // The server answers FAILURE (SFTP v3 has no better code); libssh's client then finds the
+  // directory there and reports FILE_ALREADY_EXISTS.
+  EXPECT_EQ(sftp_get_error(sftp), SSH_FX_FILE_ALREADY_EXISTS);
+  EXPECT_EQ(sftp_open(sftp, "d", O_RDONLY, 0), nullptr);
+  EXPECT_EQ(sftp_get_error(sftp), SSH_FX_FAILURE);
+  EXPECT_EQ(sftp_chmod(sftp, "d", 0700), 0);  // accepted, meaningless to S3
+  EXPECT_EQ(sftp_readlink(sftp, "d"), nullptr);
+  EXPECT_EQ(sftp_get_error(sftp), SSH_FX_OP_UNSUPPORTED);
+  EXPECT_LT(sftp_symlink(sftp, "d", "link"), 0);
+  EXPECT_EQ(sftp_get_error(sftp), SSH_FX_OP_UNSUPPORTED);
+  EXPECT_LT(sftp_rmdir(sftp, "."), 0);  // the home itself
+  EXPECT_EQ(sftp_get_error(sftp), SSH_FX_PERMISSION_DENIED);
+
+  char* real = sftp_canonicalize_path(sftp, "d/../../x/./y");
+  ASSERT_NE(real, nullptr);
+  EXPECT_STREQ(real, "/bucket/home/x/y");
+  ssh_string_free_char(real);
+
+  sftp_file file = sftp_open(sftp, "d/f", O_RDWR | O_CREAT | O_TRUNC, 0644);
+  ASSERT_NE(file, nullptr);
+  ASSERT_EQ(sftp_write(file, "abc", 3), 3);
+  sftp_seek(file, 0);
+  char buffer[16];
+  EXPECT_EQ(sftp_read(file, buffer, sizeof buffer), 3);
+  EXPECT_EQ(std::string(buffer, 3), "abc");
+  EXPECT_EQ(sftp_read(file, buffer, sizeof buffer), 0);  // EOF
+  EXPECT_EQ(sftp_close(file), 0);
+  sftp_attributes attrs = sftp_stat(sftp, "d/f");
+  ASSERT_NE(attrs, nullptr);
+  EXPECT_EQ(attrs->size, 3u);
+  sftp_attributes_free(attrs);
+
+  EXPECT_LT(sftp_rename(sftp, "d/f", "../f"), 0);
+  EXPECT_EQ(sftp_get_error(sftp), SSH_FX_PERMISSION_DENIED);
+  EXPECT_LT(sftp_unlink(sftp, "d"), 0);  // a directory
+  EXPECT_EQ(sftp_unlink(sftp, "d/f"), 0);
+  EXPECT_EQ(sftp_rmdir(sftp, "d"), 0);
+  ASSERT_EQ(uploads().size(), 1u);
+  EXPECT_EQ(uploads()[0].location, S3Location("bucket", "home/alice/d/f"));
+}
+
+// An SFTP channel written to byte by byte, for requests no client library would send.
+class RawSftp {
+ public:
+  RawSftp(std::uint16_t port, const fs::path& key) : client_(port, key, /*start_sftp=*/false) {
+    if (!client_.ready()) return;
+    channel_ = ssh_channel_new(client_.session());
+    if (channel_ == nullptr || ssh_channel_open_session(channel_) != SSH_OK ||
+        ssh_channel_request_subsystem(channel_, "sftp") != SSH_OK) {
+      return;
+    }
+    Send(Packet(SSH_FXP_INIT, U32(3)));
+    const auto version = Read();
+    ready_ = version.has_value() && version->front() == SSH_FXP_VERSION;
+  }
+  ~RawSftp() {
+    if (channel_ != nullptr) ssh_channel_free(channel_);
+  }
+
+  bool ready() const { return ready_; }
+
+  static std::string U32(std::uint32_t v) {
+    return {char(v >> 24), char(v >> 16), char(v >> 8), char(v)};
+  }
+  static std::string U64(std::uint64_t v) { return U32(std::uint32_t(v >> 32)) + U32(v); }
+  static std::string Str(const std::string& s) { return U32(std::uint32_t(s.size())) + s; }
+  static std::string Packet(std::uint8_t type, const std::string& payload) {
+    return U32(std::uint32_t(payload.size() + 1)) + char(type) + payload;
+  }
+
+  void Send(const std::string& bytes) {
+    ssh_channel_write(channel_, bytes.data(), std::uint32_t(bytes.size()));
+  }
+
+  // The next packet (type byte first), or nullopt when the server ends the session or says
+  // nothing within a few seconds.
+  std::optional<std::string> Read() {
+    std::string header = ReadExactly(4);
+    if (header.size() != 4) return std::nullopt;
+    const std::uint32_t size = std::uint32_t(std::uint8_t(header[0])) << 24 |
+                               std::uint32_t(std::uint8_t(header[1])) << 16 |
+                               std::uint32_t(std::uint8_t(header[2])) << 8 |
+                               std::uint8_t(header[3]);
+    std::string body = ReadExactly(size);
+    if (body.size() != size || body.empty()) return std::nullopt;
+    return body;
+  }
+
+ private:
+  std::string ReadExactly(std::size_t n) {
+    std::string out;
+    char buffer[4096];
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (out.size() < n && std::chrono::steady_clock::now() < deadline) {
+      const int got = ssh_channel_read_timeout(
+          channel_, buffer, std::uint32_t(std::min(sizeof buffer, n - out.size())), 0, 500);
+      if (got < 0 || (got == 0 && ssh_channel_is_eof(channel_))) break;
+      out.append(buffer, std::size_t(got));
+    }
+    return out;
+  }
+
+  LibsshClient client_;
+  ssh_channel channel_ = nullptr;
+  bool ready_ = false;
+};
+
+TEST_F(SftpServerTest, SurvivesMalformedSftpPackets) {
+  using R = RawSftp;
+  // Requests libssh cannot parse or refuses (READs of 256 KiB or more) end the session; the
+  // server must only stay up.
+  for (const std::string& garbage :
+       {R::Packet(99, R::U32(1)), R::Packet(SSH_FXP_OPEN, R::U32(2)),
+        R::Packet(SSH_FXP_WRITE, R::U32(3) + R::U32(1000) + "ab"),
+        R::Packet(SSH_FXP_INIT, R::U32(3)),
+        R::Packet(SSH_FXP_READ, R::U32(4) + R::Str("1") + R::U64(0) + R::U32(0xffffffff)),
+        R::U32(0), R::U32(0x7fffffff) + "x"}) {
+    RawSftp raw(server_->port(), Key("alice"));
+    ASSERT_TRUE(raw.ready());
+    raw.Send(garbage);
+    raw.Read();
+  }
+  // Requests that parse get a status and the session goes on.
+  RawSftp raw(server_->port(), Key("alice"));
+  ASSERT_TRUE(raw.ready());
+  const std::string id = R::U32(42);
+  raw.Send(R::Packet(SSH_FXP_READ, id + R::Str("bogus") + R::U64(0) + R::U32(128 * 1024)));
+  auto reply = raw.Read();
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ(reply->substr(0, 5), char(SSH_FXP_STATUS) + id);
+  EXPECT_EQ(reply->substr(5, 4), R::U32(SSH_FX_FAILURE));
+  raw.Send(R::Packet(SSH_FXP_CLOSE, id + R::Str("")));
+  reply = raw.Read();
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ(reply->substr(5, 4), R::U32(SSH_FX_FAILURE));
+  raw.Send(R::Packet(SSH_FXP_OPEN, id + R::Str("../../../../etc/x") +
+                                       R::U32(SSH_FXF_WRITE | SSH_FXF_CREAT) + R::U32(0)));
+  reply = raw.Read();
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ(reply->substr(5, 4), R::U32(SSH_FX_PERMISSION_DENIED));
+  raw.Send(R::Packet(SSH_FXP_REALPATH, id + R::Str("a/../..")));
+  reply = raw.Read();
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ(reply->front(), char(SSH_FXP_NAME));
+  EXPECT_NE(reply->find("/bucket/home"), std::string::npos);
+
+  WriteFile(local() / "a.txt", "x");
+  const SftpRun run = Sftp("alice", "alice", {"put a.txt"});
+  EXPECT_EQ(run.exit_code, 0) << run.output;
 }
 
 }  // namespace
