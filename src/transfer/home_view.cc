@@ -47,6 +47,9 @@ std::string Parent(std::string_view path) {
 }  // namespace
 
 std::string NormalizeSftpPath(std::string_view base, std::string_view path) {
+  // The file system reads a path up to its first NUL, so that is where the path ends here too;
+  // otherwise "..\0x" would pass for a name and reach the kernel as "..".
+  path = path.substr(0, path.find('\0'));
   std::vector<std::string_view> parts;
   if (!IsAbsolute(path)) AppendComponents(base, parts);
   AppendComponents(path, parts);

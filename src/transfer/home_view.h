@@ -24,7 +24,8 @@
 namespace stepway::transfer {
 
 // `path` made absolute against `base` (itself absolute and normalized) and normalized:
-// "/a/b", or "/" for the root. Never ends with '/' except for the root.
+// "/a/b", or "/" for the root. Never ends with '/' except for the root. `path` ends at its
+// first NUL, as it would for the file system.
 std::string NormalizeSftpPath(std::string_view base, std::string_view path);
 
 class HomeView {

@@ -29,6 +29,9 @@ TEST(NormalizeSftpPath, ResolvesDotsAndSlashesLexically) {
   EXPECT_EQ(NormalizeSftpPath("/a/b", "/x/./y/../z"), "/x/z");
   EXPECT_EQ(NormalizeSftpPath("/a", "/.."), "/");
   EXPECT_EQ(NormalizeSftpPath("/a", "..."), "/a/...");
+  using namespace std::string_view_literals;
+  EXPECT_EQ(NormalizeSftpPath("/a/b", "..\0x"sv), "/a");
+  EXPECT_EQ(NormalizeSftpPath("/a/b", "c\0/../../.."sv), "/a/b/c");
 }
 
 TEST(IsSameOrBelow, MatchesWholeComponents) {
@@ -60,6 +63,7 @@ TEST(HomeView, PathHomeStartsInHomeAndDeniesEverythingOutside) {
   EXPECT_EQ(view->Resolve("/bucket/home/u2").kind, Kind::kDenied);
   EXPECT_EQ(view->Resolve("/bucket/home/u-other").kind, Kind::kDenied);
   EXPECT_EQ(view->Resolve("sub/../../../etc/passwd").kind, Kind::kDenied);
+  EXPECT_EQ(view->Resolve(std::string_view("..\0x", 4)).kind, Kind::kDenied);
   EXPECT_EQ(view->Resolve("/bucket/home/u/a/../b").domain_path, "/bucket/home/u/b");
   EXPECT_EQ(view->RootDirectories(), std::vector<std::string>{"/bucket/home/u"});
 }

@@ -404,7 +404,7 @@ class SftpConversation {
   static std::string PathOf(sftp_client_message msg) {
     return msg->filename != nullptr ? msg->filename : "";
   }
-  // The second path of RENAME and posix-rename.
+  // The second path of RENAME and posix-rename (raw bytes: HomeView ends it at a NUL).
   static std::string SecondPathOf(sftp_client_message msg) {
     if (msg->data == nullptr) return "";
     return std::string(static_cast<const char*>(ssh_string_data(msg->data)),
