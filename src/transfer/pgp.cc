@@ -8,9 +8,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -20,6 +22,7 @@
 #include <string_view>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "json/json.h"
 
@@ -408,7 +411,8 @@ bool ImportKey(gpgme_ctx_t ctx, const PgpKey& key, PassphraseBook& book) {
     const std::string user_id =
         k->uids != nullptr && k->uids->uid != nullptr ? k->uids->uid : std::string();
     for (gpgme_subkey_t sub = k->subkeys; sub != nullptr; sub = sub->next) {
-      if (sub->keyid != nullptr) book.by_keyid.try_emplace(sub->keyid, key.passphrase, user_id);
+      if (sub->keyid != nullptr)
+        book.by_keyid.try_emplace(sub->keyid, PassphraseBook::Entry{key.passphrase, user_id});
     }
   }
   return any;
