@@ -14,7 +14,11 @@
 // still open for writing when its session ends (disconnect, kill of the client) is a partial
 // upload (partial=true); zero-byte files report nothing.
 //
-// One accept thread per server and one thread per session. Thread-safe.
+// One accept thread per server and one thread per session. Thread-safe. The hooks are called on
+// session threads, several at once when several users are connected.
+//
+// Protocol: SFTP version 3 (draft-ietf-secsh-filexfer-02) as OpenSSH's sftp speaks it, with
+// posix-rename@openssh.com; no links. Paths outside the home answer "permission denied".
 #pragma once
 
 #include <cstdint>
@@ -71,8 +75,8 @@ class SftpServer {
  public:
   virtual ~SftpServer() = default;
   virtual std::uint16_t port() const = 0;
-  // Stops accepting, ends every session (their open uploads count as partial), joins threads.
-  // Idempotent.
+  // Stops accepting, ends every session (their open uploads count as partial, reported before
+  // Stop returns), joins threads. Idempotent. Not to be called from a hook.
   virtual void Stop() = 0;
 };
 
