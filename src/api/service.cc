@@ -70,6 +70,11 @@ Handler NewServiceHandler(sfn::Context& context, ServiceOptions options) {
     if (auto error = ValidateInput(parsed->service, *parsed->operation, parsed->body)) {
       return respond(ErrorResponse(*error, version));
     }
+    static const json::Object kEmpty;
+    const json::Object& body = parsed->body.is_object() ? parsed->body.get_object() : kEmpty;
+    if (parsed->service == Service::kTransfer && shared->transfer) {
+      return shared->transfer(parsed->operation->name, body, std::move(respond));
+    }
     if (parsed->service != Service::kStepFunctions) {
       return respond(ErrorResponse(
           ApiError{"UnknownOperationException",
@@ -84,8 +89,6 @@ Handler NewServiceHandler(sfn::Context& context, ServiceOptions options) {
                    400},
           version));
     }
-    static const json::Object kEmpty;
-    const json::Object& body = parsed->body.is_object() ? parsed->body.get_object() : kEmpty;
     op(context, body, std::move(respond));
   };
 }

@@ -3,12 +3,14 @@
 // validation against the service model (model.h), then the operation (sfn/).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
 
 #include "api/protocol.h"
 #include "api/sfn/common.h"
+#include "json/json.h"
 
 namespace stepway::api {
 
@@ -16,6 +18,10 @@ struct ServiceOptions {
   // Access key id -> secret key. Empty: requests are not authenticated (the default, with the
   // server on loopback).
   std::map<std::string, std::string> credentials;
+  // Serves the TransferService operations (their requests already validated against the model);
+  // unset: they are answered as not served.
+  std::function<void(std::string_view operation, const json::Object& request, Respond respond)>
+      transfer;
 };
 
 // The Handler for every request. `context` must outlive it.

@@ -70,6 +70,10 @@ int main(int argc, char** argv) {
                         "Signs requests to --endpoint services (also AWS_ACCESS_KEY_ID)");
   serve_cmd->add_option("--aws-secret-access-key", serve.aws_secret_access_key,
                         "Signs requests to --endpoint services (also AWS_SECRET_ACCESS_KEY)");
+  std::vector<std::string> sftp_ports;
+  serve_cmd->add_option("--sftp-port", sftp_ports,
+                        "SERVER_ID=PORT: the SFTP port of a Transfer server (repeatable); other "
+                        "servers get a free port, shown in the log and DescribeServer's Port");
 
   try {
     app.parse(argc, argv);
@@ -100,6 +104,17 @@ int main(int argc, char** argv) {
         return 2;
       }
       serve.endpoints[e.substr(0, eq)] = e.substr(eq + 1);
+    }
+    for (const std::string& p : sftp_ports) {
+      const auto eq = p.find('=');
+      char* end = nullptr;
+      const long port = eq == std::string::npos ? -1 : std::strtol(p.c_str() + eq + 1, &end, 10);
+      if (eq == std::string::npos || eq == 0 || port <= 0 || port > 65535 || *end != '\0') {
+        std::fprintf(stderr, "stepway serve: --sftp-port wants SERVER_ID=PORT, got '%s'\n",
+                     p.c_str());
+        return 2;
+      }
+      serve.sftp_ports[p.substr(0, eq)] = std::uint16_t(port);
     }
     if (const char* env = std::getenv("AWS_ACCESS_KEY_ID"); env && serve.aws_access_key_id.empty()) {
       serve.aws_access_key_id = env;

@@ -18,6 +18,8 @@
 #include "integrations/http_task.h"
 #include "runtime/runtime.h"
 #include "store/store.h"
+#include "transfer/steps.h"
+#include "transfer/transfer.h"
 
 namespace stepway::app {
 
@@ -151,6 +153,17 @@ int Serve(const ServeOptions& options) {
   http_task_options.region = options.region;
   registry.Add(integrations::IsHttpTask,
                std::make_unique<integrations::HttpTaskIntegration>(std::move(http_task_options)));
+  // Transfer Family: its workflows' steps are Tasks of the runtime, so they are registered
+  // before recovery resumes them; a CUSTOM step's Lambda target resolves like any Task.
+  transfer::TransferOptions transfer_options;
+  transfer_options.region = options.region;
+  transfer_options.account = options.account;
+  transfer_options.data_dir = options.data;
+  transfer_options.sftp_host = host;
+  transfer_options.sftp_ports = options.sftp_ports;
+  transfer::Transfer transfer_service(*durable, *runtime, tokens, std::move(transfer_options));
+  registry.Add(transfer::IsTransferStep,
+               transfer_service.NewStepIntegration(registry.Resolver()));
   if (auto s = runtime->Recover(); !s) {
     std::fprintf(stderr, "stepway serve: recovery failed: %s\n", s.error().message.c_str());
     return 1;
@@ -161,8 +174,15 @@ int Serve(const ServeOptions& options) {
       return mock_config->HasTestCase(machine, test_case);
     };
   }
+  if (auto s = transfer_service.Start(); !s) {
+    std::fprintf(stderr, "stepway serve: Transfer servers: %s\n", s.error().message.c_str());
+  }
   api::ServiceOptions service_options;
   service_options.credentials = options.credentials;
+  service_options.transfer = [&transfer_service](std::string_view op, const json::Object& request,
+                                                 api::Respond respond) {
+    transfer_service.Handle(op, request, std::move(respond));
+  };
 
 
   http::ServerOptions server_options;
@@ -173,10 +193,12 @@ int Serve(const ServeOptions& options) {
                                   api::NewServiceHandler(context, std::move(service_options)));
   if (!server) {
     std::fprintf(stderr, "stepway serve: %s\n", server.error().message.c_str());
+    transfer_service.Stop();
     runtime->Shutdown();
     return 1;
   }
-  std::fprintf(stderr, "stepway: serving Step Functions on http://%s:%u (data: %s, store: %s)\n",
+  std::fprintf(stderr, "stepway: serving Step Functions on http://%s:%u and Transfer Family there too "
+               "(data: %s, store: %s)\n",
                host.c_str(), unsigned((*server)->port()), options.data.c_str(),
                options.store.c_str());
   std::fflush(stderr);
@@ -190,6 +212,7 @@ int Serve(const ServeOptions& options) {
   sigwait(&signals, &received);
   std::fprintf(stderr, "stepway: stopping (%s)\n", strsignal(received));
   (*server)->Stop();
+  transfer_service.Stop();
   runtime->Shutdown();
   return 0;
 }

@@ -1,6 +1,8 @@
-// `stepway serve`: the Step Functions service on HTTP, durable in a data folder.
+// `stepway serve`: the Step Functions and Transfer Family services on HTTP (and the Transfer
+// servers' SFTP endpoints), durable in a data folder.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 
@@ -33,6 +35,8 @@ struct ServeOptions {
   std::map<std::string, std::string> endpoints;
   std::string aws_access_key_id;
   std::string aws_secret_access_key;
+  // Transfer servers' SFTP ports by ServerId; servers not named get a free port.
+  std::map<std::string, std::uint16_t> sftp_ports;
 };
 
 // Serves until SIGINT or SIGTERM. Exit code: 0 after a clean stop, 2 for bad options, 1 when

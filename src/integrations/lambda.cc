@@ -412,12 +412,15 @@ std::vector<std::string> LambdaIntegration::ProcessEnvironment(const Call& call)
   };
   if (!call.client_context.empty()) set.emplace_back("STEPWAY_CLIENT_CONTEXT", call.client_context);
   bool has_sfn_endpoint = false;
+  bool has_transfer_endpoint = false;
   for (const std::string& e : base_environment_) {
     if (e.starts_with("AWS_ENDPOINT_URL_SFN=")) has_sfn_endpoint = true;
+    if (e.starts_with("AWS_ENDPOINT_URL_TRANSFER=")) has_transfer_endpoint = true;
   }
   if (!service_endpoint.empty()) {
     set.emplace_back("STEPWAY_ENDPOINT", service_endpoint);
     if (!has_sfn_endpoint) set.emplace_back("AWS_ENDPOINT_URL_SFN", service_endpoint);
+    if (!has_transfer_endpoint) set.emplace_back("AWS_ENDPOINT_URL_TRANSFER", service_endpoint);
   }
   std::vector<std::string> env;
   env.reserve(base_environment_.size() + set.size());

@@ -92,8 +92,9 @@ class LambdaIntegration final : public runtime::Integration {
   void Cancel(const std::string& execution_arn, std::int64_t task_id) override;
 
   // This server's Step Functions endpoint, once it listens ("http://127.0.0.1:8083"): local
-  // functions get it as STEPWAY_ENDPOINT, and as AWS_ENDPOINT_URL_SFN unless the server's own
-  // environment sets that, so that `aws stepfunctions send-task-success` reaches this server.
+  // functions get it as STEPWAY_ENDPOINT, and as AWS_ENDPOINT_URL_SFN and _TRANSFER unless the
+  // server's own environment sets them, so that `aws stepfunctions send-task-success` and
+  // `aws transfer send-workflow-step-state` reach this server.
   void SetServiceEndpoint(std::string url);
 
  private:

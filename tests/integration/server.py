@@ -172,8 +172,8 @@ class Server:
         return aws(self, *args, **kwargs)
 
 
-def client(server, read_timeout=None):
-    """A boto3 Step Functions client for `server`: no retries, no host prefix."""
+def client(server, read_timeout=None, service="stepfunctions"):
+    """A boto3 Step Functions (or `service`) client for `server`: no retries, no host prefix."""
     if read_timeout is None:
         read_timeout = server.activity_poll_seconds + 30
     config = botocore.config.Config(
@@ -186,7 +186,7 @@ def client(server, read_timeout=None):
     )
     session = boto3.session.Session(aws_access_key_id=ACCESS_KEY,
                                     aws_secret_access_key=SECRET_KEY, region_name=REGION)
-    return session.client("stepfunctions", endpoint_url=server.endpoint, config=config)
+    return session.client(service, endpoint_url=server.endpoint, config=config)
 
 
 class CliResult:
@@ -227,7 +227,7 @@ _AWS = None
 def aws_environment():
     env = dict(os.environ)
     for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ENDPOINT_URL",
-                "AWS_ENDPOINT_URL_SFN"):
+                "AWS_ENDPOINT_URL_SFN", "AWS_ENDPOINT_URL_TRANSFER"):
         env.pop(key, None)
     env.update({
         "AWS_ACCESS_KEY_ID": ACCESS_KEY,
@@ -259,8 +259,8 @@ def aws_error_exit_code():
 _AWS_ERROR_CODE = None
 
 
-def aws(server, *args, check=True, timeout=120):
-    """Runs `aws --endpoint-url ... --output json stepfunctions ARGS`.
+def aws(server, *args, check=True, timeout=120, service="stepfunctions"):
+    """Runs `aws --endpoint-url ... --output json stepfunctions ARGS` (or another `service`).
 
     With `check`, a non-zero exit fails with the CLI's output; otherwise the caller inspects the
     returned CliResult (code 254 and "An error occurred (...)" on stderr for a service error).
@@ -268,7 +268,7 @@ def aws(server, *args, check=True, timeout=120):
     global _AWS
     if _AWS is None:
         _AWS = _aws_program()
-    argv = [_AWS, "--endpoint-url", server.endpoint, "--output", "json", "stepfunctions"]
+    argv = [_AWS, "--endpoint-url", server.endpoint, "--output", "json", service]
     argv += [str(a) for a in args]
     done = subprocess.run(argv, capture_output=True, text=True, env=aws_environment(),
                           timeout=timeout)

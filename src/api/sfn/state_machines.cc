@@ -168,6 +168,8 @@ void DescribeStateMachine(Context& c, const json::Object& request, Respond respo
 
 void ListStateMachines(Context& c, const json::Object& request, Respond respond) {
   auto all = c.store.ListStateMachines();
+  // Names no client can give ("~transfer~w-..."): the state machines of Transfer workflows.
+  std::erase_if(all, [](const store::StateMachineRecord& m) { return m.name.starts_with('~'); });
   auto page = PageOf(request, all.size());
   if (!page) return respond(Error("InvalidToken", "Invalid Token: 'Invalid token'"));
   json::Array items;
