@@ -282,6 +282,42 @@ class TransferWorkflowTest(unittest.TestCase):
         with open(self.files("quarantine", "taken.txt"), "rb") as f:
             self.assertEqual(f.read(), b"new")
 
+    @unittest.skipUnless(shutil.which("gpg"), "GnuPG is not installed")
+    def test_decrypt_with_the_servers_pgp_key(self):
+        home = tempfile.mkdtemp(prefix="gpg-", dir=self.tmp)
+
+        def gpg(*args):
+            subprocess.run(["gpg", "--homedir", home, "--batch", "--yes", "--quiet",
+                            "--pinentry-mode", "loopback", "--passphrase", "s3cret"] + list(args),
+                           check=True, capture_output=True, timeout=60)
+        try:
+            gpg("--quick-gen-key", "partner <partner@example.com>", "future-default", "default",
+                "never")
+            secret = os.path.join(home, "secret.asc")
+            gpg("--armor", "--output", secret, "--export-secret-keys", "partner@example.com")
+            plain = os.path.join(self.tmp, "payroll.csv")
+            with open(plain, "wb") as f:
+                f.write(b"name,amount\nalice,1\n")
+            encrypted = plain + ".gpg"
+            gpg("--output", encrypted, "--recipient", "partner@example.com", "--encrypt", plain)
+        finally:
+            subprocess.run(["gpgconf", "--homedir", home, "--kill", "gpg-agent"],
+                           capture_output=True)
+        server_id, details = self.make_server([{"Type": "DECRYPT", "DecryptStepDetails": {
+            "Name": "decrypt", "Type": "PGP", "OverwriteExisting": "TRUE",
+            "DestinationFileLocation": {"S3FileLocation": {"Bucket": "clear", "Key": "in/"}}}}])
+        # The server's key, where AWS keeps it in Secrets Manager: aws/transfer/SERVER/@pgp-default.
+        keys = os.path.join(self.server.data_dir, "pgp", server_id)
+        os.makedirs(keys)
+        with open(secret) as f, open(os.path.join(keys, "@pgp-default.json"), "w") as out:
+            json.dump({"PGPPrivateKey": f.read(), "PGPPassphrase": "s3cret"}, out)
+        with open(encrypted, "rb") as f:
+            self.upload(server_id, "payroll.csv.gpg", f.read())
+        [execution] = self.finished(details["OnUpload"][0]["WorkflowId"])
+        self.assertEqual(execution["Status"], "COMPLETED", execution)
+        with open(self.files("clear", "in", "payroll.csv"), "rb") as f:
+            self.assertEqual(f.read(), b"name,amount\nalice,1\n")
+
     def test_zero_byte_uploads_start_nothing(self):
         server_id, details = self.make_server([delete()])
         self.upload(server_id, "empty.txt", b"")
