@@ -7,6 +7,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <mutex>
 #include <set>
 
@@ -1117,13 +1118,20 @@ class Transfer::Impl {
     request.state_machine_arn = MachineArn(workflow_id);
     request.name = execution_id;
     request.input = json::Serialize(state);
-    runtime_.StartExecution(std::move(request), [this, state](Result<runtime::StartExecutionResult> r) {
+    // The SFTP client hears that its upload is complete only once the execution it started is
+    // durable (the hook runs before CLOSE is answered): a crash after that loses neither.
+    auto outcome = std::make_shared<std::promise<void>>();
+    std::future<void> committed = outcome->get_future();
+    runtime_.StartExecution(std::move(request), [this, state, outcome](
+                                                    Result<runtime::StartExecutionResult> r) {
       if (!r) {
         std::fprintf(stderr, "stepway: a workflow did not start: %s\n", r.error().message.c_str());
-        return;
+      } else {
+        Watch(r->execution_arn, state);
       }
-      Watch(r->execution_arn, state);
+      outcome->set_value();
     });
+    committed.wait_for(std::chrono::seconds(30));
   }
 
   // Logs the end of an execution when it comes.
