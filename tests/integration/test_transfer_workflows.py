@@ -99,16 +99,18 @@ class TransferWorkflowTest(unittest.TestCase):
 
     # -- helpers ------------------------------------------------------------------------------
 
-    def make_server(self, steps, on_exception=(), partial_steps=None):
+    def make_server(self, steps, on_exception=(), partial_steps=None, domain="S3",
+                    home="/inbox/alice"):
         workflow_id = self.transfer.create_workflow(
             Steps=steps, OnExceptionSteps=list(on_exception))["WorkflowId"]
         details = {"OnUpload": [{"WorkflowId": workflow_id, "ExecutionRole": ROLE}]}
         if partial_steps is not None:
             partial_id = self.transfer.create_workflow(Steps=partial_steps)["WorkflowId"]
             details["OnPartialUpload"] = [{"WorkflowId": partial_id, "ExecutionRole": ROLE}]
-        server_id = self.transfer.create_server(WorkflowDetails=details)["ServerId"]
+        server_id = self.transfer.create_server(WorkflowDetails=details,
+                                                Domain=domain)["ServerId"]
         self.transfer.create_user(ServerId=server_id, UserName="alice", Role=ROLE,
-                                  HomeDirectory="/inbox/alice", SshPublicKeyBody=self.public_key)
+                                  HomeDirectory=home, SshPublicKeyBody=self.public_key)
         return server_id, details
 
     def sftp_port(self, server_id):
@@ -317,6 +319,24 @@ class TransferWorkflowTest(unittest.TestCase):
         self.assertEqual(execution["Status"], "COMPLETED", execution)
         with open(self.files("clear", "in", "payroll.csv"), "rb") as f:
             self.assertEqual(f.read(), b"name,amount\nalice,1\n")
+
+    def test_efs_files_copy_but_do_not_tag(self):
+        fs_id = "fs-0123456789abcdef0"
+        server_id, details = self.make_server(
+            [{"Type": "COPY", "CopyStepDetails": {"Name": "keep", "DestinationFileLocation": {
+                "EfsFileLocation": {"FileSystemId": fs_id, "Path": "/kept/"}}}},
+             tag(stage="x")],
+            on_exception=[delete()], domain="EFS", home="/%s/alice" % fs_id)
+        self.upload(server_id, "data.bin", b"efs")
+        [execution] = self.finished(details["OnUpload"][0]["WorkflowId"])
+        self.assertEqual(execution["InitialFileLocation"],
+                         {"EfsFileLocation": {"FileSystemId": fs_id, "Path": "/alice/data.bin"}})
+        efs = os.path.join(self.server.data_dir, "files", "efs", fs_id)
+        with open(os.path.join(efs, "kept", "data.bin"), "rb") as f:
+            self.assertEqual(f.read(), b"efs")
+        self.assertEqual(execution["Status"], "EXCEPTION")
+        self.assertEqual(execution["Results"]["Steps"][1]["Error"]["Type"], "BAD_REQUEST")
+        self.assertFalse(os.path.exists(os.path.join(efs, "alice", "data.bin")))
 
     def test_zero_byte_uploads_start_nothing(self):
         server_id, details = self.make_server([delete()])
