@@ -1,12 +1,24 @@
 // stepway: the Step Functions and Transfer Family workflow engine, as one binary.
 #include <CLI/CLI.hpp>
 #include <cstdlib>
+#include <string>
+#include <vector>
 
 #include "app/serve.h"
+#include "cli/aws_command.h"
 #include "cli/run_command.h"
 
 int main(int argc, char** argv) {
+  // `stepway stepfunctions ...` and `stepway transfer ...` parse their options as the AWS CLI
+  // does (values after an option, shorthand, --no-flag), which CLI11 is not built for.
+  if (argc >= 2 && stepway::cli::IsAwsServiceCommand(argv[1])) {
+    return stepway::cli::RunAwsCommand(std::vector<std::string>(argv + 1, argv + argc));
+  }
   CLI::App app{"Stepway: a self-hosted workflow engine for AWS Step Functions workflows"};
+  app.footer(
+      "Client commands, as the AWS CLI's (see `stepway <service> help`):\n"
+      "  stepway stepfunctions <command> [options]   Step Functions API calls\n"
+      "  stepway transfer <command> [options]        Transfer Family API calls");
   app.require_subcommand(1);
 
   stepway::cli::RunCommandOptions run;
