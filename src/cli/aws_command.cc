@@ -1,5 +1,7 @@
 #include "cli/aws_command.h"
 
+#include <sys/ioctl.h>
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -825,16 +827,26 @@ Token DecodeStartingToken(std::string_view text, const Paginator& p) {
   return t;
 }
 
+// The token a truncated listing prints: base64 of JSON as Python's json.dumps writes it, so
+// that the AWS CLI and Stepway accept each other's tokens.
 std::string EncodeToken(const json::Value& next, std::int64_t truncate, const Paginator& p) {
-  json::Object o;
-  o[p.input_token] = next;
-  if (truncate > 0) o["boto_truncate_amount"] = truncate;
-  return Base64Encode(json::Serialize(o));
+  std::string text = "{\"" + std::string(p.input_token) + "\": " + json::Serialize(next);
+  if (truncate > 0) text += ", \"boto_truncate_amount\": " + std::to_string(truncate);
+  return Base64Encode(text + "}");
 }
 
+// A paginated call's answer: the pages merged, and each page's share (text output prints
+// page by page, as the AWS CLI does).
+struct Paged {
+  json::Value merged;
+  std::vector<json::Value> pages;
+  std::optional<std::string> next_token;
+};
+
 // Calls a paginated operation to the end (or --max-items), merging the pages' result lists.
-json::Value Paginate(Client& client, const api::Operation& op, const Paginator& p,
-                     json::Object request, const Invocation& inv) {
+Paged Paginate(Client& client, const api::Operation& op, const Paginator& p,
+               json::Object request, const Invocation& inv) {
+  Paged paged;
   if (inv.page_size && !p.limit_key.empty()) request[p.limit_key] = *inv.page_size;
   std::int64_t truncate = 0;
   if (inv.starting_token) {
@@ -869,6 +881,7 @@ json::Value Paginate(Client& client, const api::Operation& op, const Paginator& 
     first = false;
     const json::Value* next = obj.if_contains(p.output_token);
     const bool has_next = next != nullptr && next->is_string() && !next->as_string().empty();
+    json::Array shown;
     for (std::size_t i = 0; i < page_items.size(); ++i) {
       if (inv.max_items && static_cast<std::int64_t>(items.size()) >= *inv.max_items) {
         // Stopped inside this page: resume from its token, skipping what was shown.
@@ -876,7 +889,12 @@ json::Value Paginate(Client& client, const api::Operation& op, const Paginator& 
         break;
       }
       items.push_back(page_items[i]);
+      shown.push_back(page_items[i]);
     }
+    json::Object page_part;
+    if (paged.pages.empty()) page_part = merged;
+    page_part[p.result_key] = std::move(shown);
+    paged.pages.emplace_back(std::move(page_part));
     if (next_token_out) break;
     if (!has_next) break;
     if (inv.max_items && static_cast<std::int64_t>(items.size()) >= *inv.max_items) {
@@ -889,20 +907,51 @@ json::Value Paginate(Client& client, const api::Operation& op, const Paginator& 
   out[p.result_key] = std::move(items);
   for (const auto& kv : merged) out[kv.key()] = kv.value();
   if (next_token_out) out["NextToken"] = json::String(*next_token_out);
-  return out;
+  paged.merged = std::move(out);
+  paged.next_token = next_token_out;
+  return paged;
+}
+
+// The width of the terminal standard output goes to, or 80 when it is not one.
+std::size_t TerminalWidth() {
+  winsize size{};
+  if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0) return size.ws_col;
+  return kDefaultTerminalWidth;
+}
+
+json::Value ApplyQuery(const Globals& g, const json::Value& value) {
+  if (!g.query) return value;
+  auto result = SearchJmesPath(*g.query, value);
+  if (!result) throw UsageError("argument --query: " + result.error().message);
+  return std::move(*result);
+}
+
+int Print(const Settings& settings, const Globals& g, const api::Operation& op,
+          const json::Value& value);
+
+// Prints a paginated answer. Text prints each page on its own (the query applies to each) and
+// then the resume token as "NEXTTOKEN\t..."; the other formats print the merged answer.
+int PrintPaged(const Settings& settings, const Globals& g, Service service,
+               const api::Operation& op, const Paged& paged) {
+  auto format = ParseOutputFormat(settings.output);
+  if (!format) throw UsageError(format.error().message);
+  if (*format != OutputFormat::kText) {
+    return Print(settings, g, op, TimestampsToIso(service, op.output, paged.merged));
+  }
+  for (const json::Value& page : paged.pages) {
+    std::cout << FormatText(ApplyQuery(g, TimestampsToIso(service, op.output, page)));
+  }
+  if (paged.next_token) std::cout << "NEXTTOKEN\t" << *paged.next_token << "\n";
+  std::cout.flush();
+  return kExitOk;
 }
 
 int Print(const Settings& settings, const Globals& g, const api::Operation& op,
           const json::Value& value) {
   auto format = ParseOutputFormat(settings.output);
   if (!format) throw UsageError(format.error().message);
-  json::Value shown = value;
-  if (g.query) {
-    auto result = SearchJmesPath(*g.query, value);
-    if (!result) throw UsageError("argument --query: " + result.error().message);
-    shown = std::move(*result);
-  }
-  std::cout << FormatOutput(*format, shown, op.name);
+  const json::Value shown = ApplyQuery(g, value);
+  std::cout << FormatOutput(*format, shown, op.name, TerminalWidth());
   std::cout.flush();
   return kExitOk;
 }
@@ -939,12 +988,10 @@ int RunOperation(const ServiceInfo& info, const api::Operation& op, const Global
   const bool paging_by_hand =
       pager != nullptr && (request.contains(pager->input_token) ||
                            (!pager->limit_key.empty() && request.contains(pager->limit_key)));
-  json::Value response;
   if (pager != nullptr && !g.no_paginate && !paging_by_hand) {
-    response = Paginate(client, op, *pager, std::move(request), inv);
-  } else {
-    response = client.Call(op, request);
+    return PrintPaged(settings, g, service, op, Paginate(client, op, *pager, std::move(request), inv));
   }
+  const json::Value response = client.Call(op, request);
   if (inv.wait) {
     const api::Operation* describe = api::FindOperation(service, "DescribeExecution");
     const json::Value* arn = json::Find(response, "executionArn");

@@ -245,18 +245,71 @@ void Text(const json::Value& item, std::string& out, const std::string* identifi
 
 // --- table ---------------------------------------------------------------------------------------
 
-// A section of the table: a title, then rows (the first may be a header), indented by level.
+// A section of the table: a title, a header row, rows, indented by `indent` levels of `|`.
 struct Section {
   std::string title;
   int indent = 0;
-  std::vector<std::string> header;
+  std::vector<std::string> headers;
   std::vector<std::vector<std::string>> rows;
+  std::vector<std::size_t> max_widths;  // per column, over the header and the rows
+
+  void Fit(const std::vector<std::string>& row) {
+    if (max_widths.size() < row.size()) max_widths.resize(row.size(), 0);
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      max_widths[i] = std::max(max_widths[i], json::CodePointCount(row[i]));
+    }
+  }
+  void AddHeader(std::vector<std::string> h) {
+    Fit(h);
+    headers = std::move(h);
+  }
+  void AddRow(std::vector<std::string> r) {
+    Fit(r);
+    rows.push_back(std::move(r));
+  }
+  // The width this section needs with 4 columns of padding, its border and its indentation.
+  std::size_t TotalWidth() const {
+    std::size_t total = 0;
+    for (std::size_t w : max_widths) total += w + 4;
+    total += 2 + 2 * static_cast<std::size_t>(indent);
+    return std::max(json::CodePointCount(title) + 2 + 2 * static_cast<std::size_t>(indent), total);
+  }
+  // Column widths (padding 4) scaled to fill `max_width` exactly.
+  std::vector<std::size_t> ColumnWidths(std::size_t max_width) const {
+    std::vector<long> scaled;
+    double sum = 0;
+    for (std::size_t w : max_widths) sum += static_cast<double>(w + 4);
+    if (max_widths.empty()) return {};
+    const double factor = static_cast<double>(max_width) / sum;
+    for (std::size_t w : max_widths) {
+      scaled.push_back(static_cast<long>(std::nearbyint(factor * static_cast<double>(w + 4))));
+    }
+    long off_by = -static_cast<long>(max_width);
+    for (long w : scaled) off_by += w;
+    while (off_by != 0) {
+      const long n = static_cast<long>(scaled.size());
+      for (long k = 0; k < n && off_by != 0; ++k) {
+        const long i = off_by < 0 ? n - 1 - k : k;
+        if (off_by > 0) {
+          --scaled[static_cast<std::size_t>(i)];
+          --off_by;
+        } else {
+          ++scaled[static_cast<std::size_t>(i)];
+          ++off_by;
+        }
+      }
+    }
+    return std::vector<std::size_t>(scaled.begin(), scaled.end());
+  }
 };
 
+// Builds the sections from a response the way the AWS CLI lays a table out: scalar members of
+// an object form one row under a header of their names (sorted), lists of objects one row
+// each, and nested objects and lists their own indented, titled sections.
 class TableBuilder {
  public:
-  void Build(const std::string* title, const json::Value& current, int indent) {
-    if (!Truthy(current)) return;
+  bool Build(const std::string* title, const json::Value& current, int indent) {
+    if (!Truthy(current)) return false;
     if (title != nullptr) NewSection(*title, indent);
     if (current.is_array()) {
       const auto& list = current.as_array();
@@ -265,13 +318,13 @@ class TableBuilder {
       } else {
         for (const auto& item : list) {
           if (!IsContainer(item)) {
-            Row({Scalar(item)});
+            Current().AddRow({Scalar(item)});
           } else if (item.is_array() &&
                      std::none_of(item.as_array().begin(), item.as_array().end(),
                                   [](auto& e) { return IsContainer(e); })) {
             std::vector<std::string> row;
             for (const auto& e : item.as_array()) row.push_back(Scalar(e));
-            Row(row);
+            Current().AddRow(row);
           } else {
             Build(nullptr, item, indent);
           }
@@ -279,53 +332,45 @@ class TableBuilder {
       }
     }
     if (current.is_object()) FromDict(current.as_object(), indent);
+    return true;
   }
 
   std::vector<Section>& sections() { return sections_; }
 
  private:
   static bool Truthy(const json::Value& v) {
-    if (v.is_object()) return !v.as_object().empty();
-    if (v.is_array()) return !v.as_array().empty();
-    return true;
+    switch (v.kind()) {
+      case json::Kind::object: return !v.as_object().empty();
+      case json::Kind::array: return !v.as_array().empty();
+      case json::Kind::string: return !v.as_string().empty();
+      case json::Kind::null: return false;
+      case json::Kind::bool_: return v.as_bool();
+      default: return json::AsDouble(v) != 0;
+    }
   }
   void NewSection(const std::string& title, int indent) {
-    sections_.push_back(Section{title, indent, {}, {}});
+    Section s;
+    s.title = title;
+    s.indent = indent;
+    sections_.push_back(std::move(s));
   }
   Section& Current() {
-    if (sections_.empty()) sections_.push_back(Section{});
+    if (sections_.empty()) sections_.emplace_back();
     return sections_.back();
-  }
-  void Row(std::vector<std::string> row) { Current().rows.push_back(std::move(row)); }
-  void Header(std::vector<std::string> header) {
-    if (Current().header.empty() && Current().rows.empty()) {
-      Current().header = std::move(header);
-    } else {
-      // A header in mid-section starts a new one with the same title.
-      Section next{Current().title, Current().indent, std::move(header), {}};
-      sections_.push_back(std::move(next));
-    }
-  }
-
-  static void Group(const json::Object& o, std::vector<std::string>& headers,
-                    std::vector<std::string>& more) {
-    for (const auto& kv : o) {
-      (IsContainer(kv.value()) ? more : headers).emplace_back(kv.key());
-    }
-    std::sort(headers.begin(), headers.end());
-    std::sort(more.begin(), more.end());
   }
 
   void FromDict(const json::Object& o, int indent) {
     std::vector<std::string> headers, more;
-    Group(o, headers, more);
+    for (const auto& kv : o) (IsContainer(kv.value()) ? more : headers).emplace_back(kv.key());
+    std::sort(headers.begin(), headers.end());
+    std::sort(more.begin(), more.end());
     if (headers.size() == 1) {
-      Row({headers[0], Scalar(o.at(headers[0]))});
+      Current().AddRow({headers[0], Scalar(o.at(headers[0]))});
     } else if (!headers.empty()) {
-      Header(headers);
+      Current().AddHeader(headers);
       std::vector<std::string> row;
       for (const auto& h : headers) row.push_back(Scalar(o.at(h)));
-      Row(row);
+      Current().AddRow(row);
     }
     for (const auto& k : more) Build(&k, o.at(k), indent + 1);
   }
@@ -341,13 +386,13 @@ class TableBuilder {
     }
     std::sort(headers.begin(), headers.end());
     std::sort(more.begin(), more.end());
-    Header(headers);
+    Current().AddHeader(headers);
     bool first = true;
     for (const auto& e : list) {
       if (!e.is_object()) continue;
       if (!first && !more.empty()) {
         NewSection(title ? *title : "", indent);
-        Header(headers);
+        Current().AddHeader(headers);
       }
       first = false;
       std::vector<std::string> row;
@@ -355,7 +400,7 @@ class TableBuilder {
         const json::Value* v = e.as_object().if_contains(h);
         row.push_back(v ? Scalar(*v) : "");
       }
-      Row(row);
+      Current().AddRow(row);
       for (const auto& k : more) {
         if (const json::Value* v = e.as_object().if_contains(k)) Build(&k, *v, indent + 1);
       }
@@ -365,19 +410,39 @@ class TableBuilder {
   std::vector<Section> sections_;
 };
 
-std::size_t Width(std::string_view s) { return json::CodePointCount(s); }
+std::string Spaces(long n) { return n > 0 ? std::string(static_cast<std::size_t>(n), ' ') : ""; }
 
-std::string Center(std::string_view s, std::size_t width) {
-  const std::size_t w = Width(s);
-  if (w >= width) return std::string(s);
-  const std::size_t left = (width - w) / 2;
-  return std::string(left, ' ') + std::string(s) + std::string(width - w - left, ' ');
+std::string CenterText(std::string_view text, std::size_t length, std::string_view left,
+                       std::string_view right) {
+  const long tl = static_cast<long>(json::CodePointCount(text));
+  const long start = static_cast<long>(length) / 2 - tl / 2 - 1;
+  std::string out = std::string(left) + Spaces(start) + std::string(text);
+  const long so_far = static_cast<long>(left.size()) + std::max(0L, start) + tl;
+  out += Spaces(static_cast<long>(length) - static_cast<long>(right.size()) - so_far);
+  return out + std::string(right);
 }
 
-std::string Left(std::string_view s, std::size_t width) {
-  const std::size_t w = Width(s);
-  if (w >= width) return std::string(s);
-  return std::string(s) + std::string(width - w, ' ');
+std::string AlignLeft(std::string_view text, std::size_t length, std::string_view left,
+                      std::string_view right) {
+  const long tl = static_cast<long>(json::CodePointCount(text));
+  const long computed = tl + 2 + static_cast<long>(left.size() + right.size());
+  const long padding = static_cast<long>(length) - computed >= 0 ? 2 : 0;
+  std::string out = std::string(left) + Spaces(padding) + std::string(text);
+  const long so_far = static_cast<long>(left.size()) + padding + tl;
+  out += Spaces(static_cast<long>(length) - so_far - static_cast<long>(right.size()));
+  return out + std::string(right);
+}
+
+std::string LineBreak(const std::vector<std::size_t>& widths) {
+  std::string out;
+  for (std::size_t i = 0; i < widths.size(); ++i) {
+    if (i == 0) {
+      out += "+" + std::string(widths[i] >= 2 ? widths[i] - 2 : 0, '-') + "+";
+    } else {
+      out += std::string(widths[i] >= 1 ? widths[i] - 1 : 0, '-') + "+";
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -513,97 +578,73 @@ std::string FormatText(const json::Value& value) {
   return out;
 }
 
-std::string FormatTable(const json::Value& value, std::string_view title) {
+std::string FormatTable(const json::Value& value, std::string_view title,
+                        std::size_t terminal_width) {
   TableBuilder builder;
   const std::string t(title);
-  builder.Build(&t, value, 0);
-  auto& sections = builder.sections();
-  if (sections.empty()) return "";
-  // Column widths per section; the table is as wide as its widest section.
-  std::size_t total = 0;
-  std::vector<std::vector<std::size_t>> widths(sections.size());
-  for (std::size_t s = 0; s < sections.size(); ++s) {
-    const Section& sec = sections[s];
-    auto& w = widths[s];
-    auto fit = [&](const std::vector<std::string>& row) {
-      if (w.size() < row.size()) w.resize(row.size(), 0);
-      for (std::size_t i = 0; i < row.size(); ++i) w[i] = std::max(w[i], Width(row[i]) + 2);
-    };
-    fit(sec.header);
-    for (const auto& r : sec.rows) fit(r);
-    std::size_t inner = 0;
-    for (std::size_t x : w) inner += x;
-    if (!w.empty()) inner += w.size() - 1;
-    inner = std::max(inner, Width(sec.title) + 2);
-    total = std::max(total, inner + 2 * static_cast<std::size_t>(sec.indent));
+  if (!builder.Build(&t, value, 0)) return "";
+  std::vector<Section>& sections = builder.sections();
+  auto max_width = [&] {
+    std::size_t w = 0;
+    for (const Section& s : sections) w = std::max(w, s.TotalWidth());
+    return w;
+  };
+  std::size_t width = max_width();
+  if (width > terminal_width) {
+    // Too wide: sections of a single row turn into name/value rows.
+    for (Section& s : sections) {
+      if (s.rows.size() != 1 || s.headers.empty()) continue;
+      Section vertical;
+      vertical.title = s.title;
+      vertical.indent = s.indent;
+      for (std::size_t i = 0; i < s.headers.size() && i < s.rows[0].size(); ++i) {
+        vertical.AddRow({s.headers[i], s.rows[0][i]});
+      }
+      s = std::move(vertical);
+    }
+    width = max_width();
   }
-  std::string out;
-  for (std::size_t s = 0; s < sections.size(); ++s) {
-    const Section& sec = sections[s];
-    const std::size_t ind = static_cast<std::size_t>(sec.indent);
-    const std::string lbar(ind, '|');
-    const std::string rbar(ind, '|');
-    const std::size_t inner = total - 2 * ind;
-    auto line = [&](std::string_view body) { out += lbar + "|" + std::string(body) + "|" + rbar + "\n"; };
-    // Spread extra width over the columns.
-    std::vector<std::size_t> w = widths[s];
-    std::size_t used = 0;
-    for (std::size_t x : w) used += x;
-    if (!w.empty()) used += w.size() - 1;
-    if (!w.empty() && used < inner) {
-      const std::size_t extra = inner - used;
-      for (std::size_t i = 0; i < w.size(); ++i) {
-        w[i] += extra / w.size() + (i < extra % w.size() ? 1 : 0);
+  std::string out = std::string(width, '-') + "\n";
+  for (const Section& s : sections) {
+    const std::string bars(static_cast<std::size_t>(s.indent), '|');
+    auto line = [&](const std::string& text) { out += bars + text + bars + "\n"; };
+    const std::size_t inner = width - 2 * static_cast<std::size_t>(s.indent);
+    if (!s.title.empty()) {
+      line(CenterText(s.title, inner, "|", "|"));
+      if (s.headers.empty() && s.rows.empty()) line("+" + std::string(inner - 2, '-') + "+");
+    }
+    const std::vector<std::size_t> widths = s.ColumnWidths(inner);
+    if (!s.headers.empty()) {
+      line(LineBreak(widths));
+      std::string row;
+      for (std::size_t i = 0; i < widths.size() && i < s.headers.size(); ++i) {
+        row += CenterText(s.headers[i], widths[i], i == 0 ? "|" : "", "|");
       }
+      line(row);
     }
-    auto rule = [&](char corner) {
-      std::string body;
-      for (std::size_t i = 0; i < w.size(); ++i) {
-        if (i) body += corner;
-        body += std::string(w[i], '-');
+    if (!s.rows.empty() && !widths.empty()) {
+      line(LineBreak(widths));
+      for (const auto& r : s.rows) {
+        std::string row;
+        for (std::size_t i = 0; i < widths.size() && i < r.size(); ++i) {
+          row += AlignLeft(r[i], widths[i], i == 0 ? "|" : "", "|");
+        }
+        line(row);
       }
-      if (w.empty()) body = std::string(inner, '-');
-      out += lbar + std::string(1, corner) + body + std::string(1, corner) + rbar + "\n";
-    };
-    auto row = [&](const std::vector<std::string>& cells, bool center) {
-      std::string body;
-      for (std::size_t i = 0; i < w.size(); ++i) {
-        if (i) body += '|';
-        const std::string cell = i < cells.size() ? cells[i] : "";
-        body += center ? Center(cell, w[i]) : Left("  " + cell, w[i]);
-      }
-      line(body);
-    };
-    if (s == 0) {
-      out += std::string(total + 2, '-') + "\n";
-    } else {
-      out += lbar + "+" + std::string(inner, '-') + "+" + rbar + "\n";
+      line(LineBreak(widths));
     }
-    if (!sec.title.empty()) {
-      line(Center(sec.title, inner));
-    }
-    if (!sec.header.empty() || !sec.rows.empty()) rule('+');
-    if (!sec.header.empty()) {
-      row(sec.header, true);
-      rule('+');
-    }
-    for (const auto& r : sec.rows) row(r, false);
-  }
-  if (!sections.empty()) {
-    const std::size_t ind = static_cast<std::size_t>(sections.back().indent);
-    out += std::string(ind, '|') + "+" + std::string(total - 2 * ind, '-') + "+" +
-           std::string(ind, '|') + "\n";
   }
   return out;
 }
 
-std::string FormatOutput(OutputFormat format, const json::Value& value, std::string_view title) {
+std::string FormatOutput(OutputFormat format, const json::Value& value, std::string_view title,
+                         std::size_t terminal_width) {
   if (value.is_object() && value.as_object().empty()) return "";
   switch (format) {
     case OutputFormat::kJson: return FormatJson(value);
     case OutputFormat::kYaml: return FormatYaml(value);
     case OutputFormat::kText: return value.is_null() ? "None\n" : FormatText(value);
-    case OutputFormat::kTable: return FormatTable(value, title);
+    case OutputFormat::kTable: return FormatTable(value, title, terminal_width);
   }
   return FormatJson(value);
 }

@@ -6,6 +6,7 @@
 // Pure and thread-safe.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -14,6 +15,8 @@
 #include "json/json.h"
 
 namespace stepway::cli {
+
+inline constexpr std::size_t kDefaultTerminalWidth = 80;
 
 enum class OutputFormat { kJson, kYaml, kText, kTable };
 
@@ -36,7 +39,11 @@ std::string PythonFloat(double d);
 std::string FormatJson(const json::Value& value);
 std::string FormatYaml(const json::Value& value);
 std::string FormatText(const json::Value& value);
-std::string FormatTable(const json::Value& value, std::string_view title);
-std::string FormatOutput(OutputFormat format, const json::Value& value, std::string_view title);
+// A table no wider than `terminal_width` where it can be (the AWS CLI assumes 80 columns when
+// the output is not a terminal): single-row sections turn into name/value rows when too wide.
+std::string FormatTable(const json::Value& value, std::string_view title,
+                        std::size_t terminal_width = kDefaultTerminalWidth);
+std::string FormatOutput(OutputFormat format, const json::Value& value, std::string_view title,
+                         std::size_t terminal_width = kDefaultTerminalWidth);
 
 }  // namespace stepway::cli
