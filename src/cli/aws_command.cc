@@ -598,16 +598,20 @@ std::string ServiceHelp(const ServiceInfo& info) {
 
 std::string InvalidChoice(const ServiceInfo& info, std::string_view got) {
   std::string out = "argument operation: Invalid choice, valid choices are:\n\n";
-  int col = 0;
-  for (const OperationDoc& d : OperationDocs(info.service)) {
-    std::string name(d.cli_name);
-    name.resize(std::max<std::size_t>(name.size(), 40), ' ');
-    out += name;
-    out += (++col % 2 == 0) ? "\n" : "| ";
+  std::vector<std::string> names;
+  for (const OperationDoc& d : OperationDocs(info.service)) names.emplace_back(d.cli_name);
+  names.emplace_back("help");
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    std::string name = names[i];
+    if (i % 2 == 0 && i + 1 < names.size()) {
+      name.resize(std::max<std::size_t>(name.size(), 40), ' ');
+      out += name + "| ";
+    } else {
+      out += name + "\n";
+    }
   }
-  if (col % 2) out += "\n";
   (void)got;
-  return out + "help";
+  return out.substr(0, out.size() - 1);
 }
 
 // --- One operation ----------------------------------------------------------------------------
@@ -919,10 +923,18 @@ std::size_t TerminalWidth() {
   return kDefaultTerminalWidth;
 }
 
+// Checks --query before anything is sent, as the AWS CLI does.
+void CheckQuery(const Globals& g) {
+  if (!g.query) return;
+  if (auto compiled = JmesPath::Compile(*g.query); !compiled) {
+    throw ParamError("Bad value for --query " + *g.query + ": " + compiled.error().message);
+  }
+}
+
 json::Value ApplyQuery(const Globals& g, const json::Value& value) {
   if (!g.query) return value;
   auto result = SearchJmesPath(*g.query, value);
-  if (!result) throw UsageError("argument --query: " + result.error().message);
+  if (!result) throw Exit{kExitGeneralError, "\n" + result.error().message + "\n"};
   return std::move(*result);
 }
 
@@ -972,6 +984,7 @@ int RunOperation(const ServiceInfo& info, const api::Operation& op, const Global
     std::cout << YamlInputSkeleton(service, op.input);
     return kExitOk;
   }
+  CheckQuery(g);
   json::Object request = BuildRequest(service, op, inv);
   if (const auto errors = ValidateParameters(service, op.input, request); !errors.empty()) {
     std::string message = "Parameter validation failed:";
@@ -980,6 +993,9 @@ int RunOperation(const ServiceInfo& info, const api::Operation& op, const Global
   }
   Settings settings = LoadSettings(g.overrides);
   if (g.no_sign_request) settings.access_key_id.clear();
+  if (auto format = ParseOutputFormat(settings.output); !format) {
+    throw UsageError(format.error().message);
+  }
   if (inv.skeleton == Skeleton::kOutput) {
     return Print(settings, g, op, OutputSkeleton(service, op.output));
   }

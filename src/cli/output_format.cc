@@ -116,13 +116,7 @@ void EmitYaml(YAML::Emitter& e, const json::Value& v) {
       return;
     case json::Kind::string: {
       const std::string s(v.as_string());
-      // Strings that YAML would read back as another type are quoted.
-      const bool ambiguous = s.empty() || s == "true" || s == "false" || s == "null" ||
-                             s == "~" || s == "yes" || s == "no" ||
-                             json::Parse(s).has_value() ||
-                             (s.size() >= 10 && std::isdigit(static_cast<unsigned char>(s[0])) &&
-                              s[4] == '-');
-      if (ambiguous) {
+      if (YamlNeedsQuotes(s)) {
         e << YAML::SingleQuoted << s;
       } else {
         e << s;
@@ -446,6 +440,20 @@ std::string LineBreak(const std::vector<std::size_t>& widths) {
 }
 
 }  // namespace
+
+bool YamlNeedsQuotes(std::string_view s) {
+  static constexpr std::string_view kWords[] = {
+      "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE",
+      "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL",
+      "~"};
+  if (s.empty()) return true;
+  for (std::string_view w : kWords) {
+    if (s == w) return true;
+  }
+  if (json::Parse(s).has_value()) return true;  // numbers, and JSON-looking text
+  // Dates and times, which YAML 1.1 reads as timestamps.
+  return s.size() >= 10 && std::isdigit(static_cast<unsigned char>(s[0])) && s[4] == '-';
+}
 
 Result<OutputFormat> ParseOutputFormat(std::string_view name) {
   if (name == "json") return OutputFormat::kJson;

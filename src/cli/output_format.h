@@ -34,6 +34,10 @@ std::string IsoTimestamp(double epoch_seconds);
 // A double as Python's repr prints it ("1.0", "1.5e-05", "1e+16").
 std::string PythonFloat(double d);
 
+// Whether a YAML reader (YAML 1.1, as PyYAML) would take `s` for something other than a string
+// when written plain: "", "OFF", "TRUE", "yes", "null", "12", "2026-11-21..." and the like.
+bool YamlNeedsQuotes(std::string_view s);
+
 // The whole printed output, ending with a newline; "" for an empty object (the AWS CLI prints
 // nothing for operations that answer `{}`). `title` is the operation name (table's heading).
 std::string FormatJson(const json::Value& value);

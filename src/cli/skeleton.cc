@@ -4,6 +4,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cli/output_format.h"
 #include "cli/service_tables.h"
 
 namespace stepway::cli {
@@ -56,8 +57,7 @@ class Generator {
       case ShapeType::kFloat:
       case ShapeType::kDouble: return 0.0;
       case ShapeType::kBoolean: return true;
-      case ShapeType::kTimestamp:
-        return names_ ? json::Value(json::String("1970-01-01T00:00:00")) : json::Value(0);
+      case ShapeType::kTimestamp: return json::String("1970-01-01T00:00:00");
       case ShapeType::kBlob: return nullptr;
     }
     return nullptr;
@@ -72,7 +72,11 @@ class Generator {
 std::string YamlScalar(const Shape& shape) {
   switch (shape.type) {
     case ShapeType::kString:
-      return shape.enum_values.empty() ? "''" : std::string(shape.enum_values.front());
+      if (shape.enum_values.empty()) return "''";
+      if (YamlNeedsQuotes(shape.enum_values.front())) {
+        return "'" + std::string(shape.enum_values.front()) + "'";
+      }
+      return std::string(shape.enum_values.front());
     case ShapeType::kInteger:
     case ShapeType::kLong: return "0";
     case ShapeType::kFloat:

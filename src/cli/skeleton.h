@@ -21,8 +21,8 @@ json::Value InputSkeleton(api::Service service, int shape_index);
 // The YAML input skeleton, with comments.
 std::string YamlInputSkeleton(api::Service service, int shape_index);
 
-// A sample response of shape `shape_index` ({} when it is -1); timestamps are
-// "1970-01-01T00:00:00".
+// A sample response of shape `shape_index` ({} when it is -1). In both skeletons timestamps
+// are "1970-01-01T00:00:00".
 json::Value OutputSkeleton(api::Service service, int shape_index);
 
 }  // namespace stepway::cli
