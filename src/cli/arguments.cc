@@ -614,6 +614,46 @@ Result<double> ParseTimestamp(std::string_view text) {
   return seconds;
 }
 
+json::Value TimestampsToEpoch(Service service, int shape_index, const json::Value& value) {
+  if (shape_index < 0) return value;
+  const Shape& shape = ShapeAt(service, shape_index);
+  switch (shape.type) {
+    case ShapeType::kTimestamp:
+      if (value.is_string()) {
+        if (auto t = ParseTimestamp(value.as_string())) return json::Value(*t);
+      }
+      return value;
+    case ShapeType::kStructure: {
+      if (!value.is_object()) return value;
+      json::Object out;
+      for (const auto& kv : value.as_object()) {
+        int member = -1;
+        for (const api::Member& m : shape.members) {
+          if (m.name == kv.key()) member = m.shape;
+        }
+        out[kv.key()] = TimestampsToEpoch(service, member, kv.value());
+      }
+      return out;
+    }
+    case ShapeType::kList: {
+      if (!value.is_array()) return value;
+      json::Array out;
+      for (const auto& e : value.as_array()) out.push_back(TimestampsToEpoch(service, shape.value, e));
+      return out;
+    }
+    case ShapeType::kMap: {
+      if (!value.is_object()) return value;
+      json::Object out;
+      for (const auto& kv : value.as_object()) {
+        out[kv.key()] = TimestampsToEpoch(service, shape.value, kv.value());
+      }
+      return out;
+    }
+    default:
+      return value;
+  }
+}
+
 std::vector<std::string> ValidateParameters(Service service, int shape_index,
                                             const json::Value& params) {
   std::vector<std::string> errors;

@@ -45,6 +45,10 @@ Result<json::Value> ParseOptionValue(api::Service service, int shape_index,
 // fraction or an offset) or of a number; kInvalidArgument otherwise.
 Result<double> ParseTimestamp(std::string_view text);
 
+// `value` with every timestamp member given as text ("2026-11-21T10:00:00Z", as JSON input
+// and skeletons write them) turned into epoch seconds, as the wire carries them.
+json::Value TimestampsToEpoch(api::Service service, int shape_index, const json::Value& value);
+
 // botocore-style validation of a request against the input shape: every problem, one a line,
 // ("Missing required parameter in input: \"taskToken\"", "Unknown parameter in input: ...",
 // "Invalid type for parameter ...", "Invalid length for parameter ..., valid min length: 1",

@@ -119,6 +119,14 @@ TEST(TimestampTest, IsoAndEpoch) {
   EXPECT_FALSE(ParseTimestamp("1970-13-01").has_value());
 }
 
+TEST(TimestampTest, JsonInputTimestampsGoAsEpochSeconds) {
+  const Service t = Service::kTransfer;
+  const int input = InputOf(t, "UpdateCertificate");
+  const json::Value v = TimestampsToEpoch(
+      t, input, J(R"({"CertificateId": "c", "ActiveDate": "1970-01-01T00:00:10Z", "InactiveDate": 5})"));
+  EXPECT_EQ(json::Serialize(v), R"({"CertificateId":"c","ActiveDate":10.0,"InactiveDate":5})");
+}
+
 TEST(ValidateTest, AsBotocoreWordsIt) {
   const Service sfn = Service::kStepFunctions;
   const int input = InputOf(sfn, "SendTaskSuccess");

@@ -1000,6 +1000,7 @@ int RunOperation(const ServiceInfo& info, const api::Operation& op, const Global
     return Print(settings, g, op, OutputSkeleton(service, op.output));
   }
   Client client(service, settings);
+  request = TimestampsToEpoch(service, op.input, request).as_object();
   const Paginator* pager = FindPaginator(service, op.name);
   const bool paging_by_hand =
       pager != nullptr && (request.contains(pager->input_token) ||
