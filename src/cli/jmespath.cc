@@ -639,6 +639,14 @@ class Evaluator {
     const json::Value r = Eval(*n.children[1], v);
     if (n.name == "==") return json::Equal(l, r);
     if (n.name == "!=") return !json::Equal(l, r);
+    if (l.is_string() && r.is_string()) {
+      // As the AWS CLI's JMESPath does (the specification leaves strings unordered).
+      const std::string_view a = l.as_string(), b = r.as_string();
+      if (n.name == "<") return a < b;
+      if (n.name == "<=") return a <= b;
+      if (n.name == ">") return a > b;
+      return a >= b;
+    }
     if (!l.is_number() || !r.is_number()) return nullptr;
     const double a = json::AsDouble(l), b = json::AsDouble(r);
     if (n.name == "<") return a < b;

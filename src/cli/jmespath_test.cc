@@ -109,7 +109,9 @@ const Case kCases[] = {
     {"a.b", R"({"a": [1]})", "null"},
     {"[*].a", R"({"x": 1})", "null"},
     {"a == `1`", R"({"a": 1.0})", "true"},
-    {"a < 'x'", R"({"a": "b"})", "null"},
+    {"a < 'x'", R"({"a": "b"})", "true"},
+    {"[?n > 'b'].n", R"([{"n": "a"}, {"n": "c"}])", R"(["c"])"},
+    {"a < `1`", R"({"a": "b"})", "null"},
 };
 
 TEST(JmesPathTest, Cases) {
