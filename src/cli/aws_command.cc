@@ -51,15 +51,23 @@ struct Exit {
   std::string message;
 };
 
+// The usage text the AWS CLI prints before a usage error.
+std::string Usage() {
+  const std::string p(kProgram);
+  return "usage: " + p + " [options] <command> <subcommand> [<subcommand> ...] [parameters]\n"
+         "To see help text, you can run:\n\n  " + p + " help\n  " + p + " <command> help\n  " +
+         p + " <command> <subcommand> help\n";
+}
+
+// An option-parser complaint: "stepway: error: ..." right after the usage text.
 Exit UsageError(std::string_view message) {
-  std::string out = "usage: " + std::string(kProgram) +
-                    " [options] <command> <subcommand> [<subcommand> ...] [parameters]\n"
-                    "To see help text, you can run:\n\n  " +
-                    std::string(kProgram) + " help\n  " + std::string(kProgram) +
-                    " <command> help\n  " + std::string(kProgram) +
-                    " <command> <subcommand> help\n\n" + std::string(kProgram) +
-                    ": error: " + std::string(message) + "\n";
-  return Exit{kExitUsageError, out};
+  return Exit{kExitUsageError,
+              Usage() + std::string(kProgram) + ": error: " + std::string(message) + "\n"};
+}
+
+// Words the command does not know: listed after the usage text and a blank line.
+Exit UnknownOptions(std::string_view list) {
+  return Exit{kExitUsageError, Usage() + "\nUnknown options: " + std::string(list) + "\n"};
 }
 
 Exit ParamError(std::string_view message) {
@@ -760,7 +768,7 @@ Invocation ParseInvocation(Service service, const api::Operation& op,
   if (!unknown.empty()) {
     std::string list;
     for (const std::string& u : unknown) list += (list.empty() ? "" : ", ") + u;
-    throw UsageError("Unknown options: " + list);
+    throw UnknownOptions(list);
   }
   if (inv.cli_input_json && inv.cli_input_yaml) {
     throw UsageError("Only one --cli-input-json or --cli-input-yaml may be specified");
