@@ -999,7 +999,8 @@ int RunOperation(const ServiceInfo& info, const api::Operation& op, const Global
     for (const std::string& e : errors) message += "\n" + e;
     throw ParamError(message);
   }
-  Settings settings = LoadSettings(g.overrides);
+  Settings settings = LoadSettings(
+      g.overrides, service == Service::kStepFunctions ? std::string_view("SFN") : "TRANSFER");
   if (g.no_sign_request) settings.access_key_id.clear();
   if (auto format = ParseOutputFormat(settings.output); !format) {
     throw UsageError(format.error().message);

@@ -56,7 +56,8 @@ IniFile ParseIni(std::string_view text) {
 
 Settings ResolveSettings(const SettingsOverrides& overrides,
                          const std::function<std::optional<std::string>(const char*)>& env,
-                         const IniFile& credentials, const IniFile& config) {
+                         const IniFile& credentials, const IniFile& config,
+                         std::string_view service_env_id) {
   Settings s;
   auto nonempty_env = [&](const char* name) -> std::optional<std::string> {
     auto v = env(name);
@@ -118,13 +119,19 @@ Settings ResolveSettings(const SettingsOverrides& overrides,
     s.endpoint_url = *overrides.endpoint_url;
   } else if (auto e = nonempty_env("STEPWAY_ENDPOINT")) {
     s.endpoint_url = *e;
+  } else if (auto se = service_env_id.empty()
+                           ? std::nullopt
+                           : nonempty_env(("AWS_ENDPOINT_URL_" + std::string(service_env_id)).c_str())) {
+    s.endpoint_url = *se;
+  } else if (auto ae = nonempty_env("AWS_ENDPOINT_URL")) {
+    s.endpoint_url = *ae;
   } else {
     s.endpoint_url = get(conf, "endpoint_url").value_or(std::string(kDefaultEndpoint));
   }
   return s;
 }
 
-Settings LoadSettings(const SettingsOverrides& overrides) {
+Settings LoadSettings(const SettingsOverrides& overrides, std::string_view service_env_id) {
   auto env = [](const char* name) -> std::optional<std::string> {
     const char* v = std::getenv(name);
     return v ? std::optional<std::string>(v) : std::nullopt;
@@ -133,7 +140,7 @@ Settings LoadSettings(const SettingsOverrides& overrides) {
       env("AWS_SHARED_CREDENTIALS_FILE").value_or(Home() + "/.aws/credentials");
   const std::string config_path = env("AWS_CONFIG_FILE").value_or(Home() + "/.aws/config");
   return ResolveSettings(overrides, env, ParseIni(ReadFile(credentials_path)),
-                         ParseIni(ReadFile(config_path)));
+                         ParseIni(ReadFile(config_path)), service_env_id);
 }
 
 }  // namespace stepway::cli

@@ -1,7 +1,8 @@
 // Where the client commands get their settings, in the AWS CLI's order of precedence:
 // command-line options, then environment variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
 // AWS_SESSION_TOKEN, AWS_PROFILE, AWS_REGION, AWS_DEFAULT_REGION, AWS_DEFAULT_OUTPUT,
-// STEPWAY_ENDPOINT, AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE), then the profile's sections
+// STEPWAY_ENDPOINT, AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL, AWS_SHARED_CREDENTIALS_FILE,
+// AWS_CONFIG_FILE), then the profile's sections
 // of ~/.aws/credentials (`[name]`) and ~/.aws/config (`[profile name]`, `[default]`).
 //
 // ParseIni and ResolveSettings are pure; LoadSettings reads the environment and the files.
@@ -46,12 +47,14 @@ struct SettingsOverrides {
 };
 
 // Settings from the overrides, an environment lookup and the two parsed files.
+// `service_env_id` names the service in AWS_ENDPOINT_URL_<ID> ("SFN", "TRANSFER").
 Settings ResolveSettings(const SettingsOverrides& overrides,
                          const std::function<std::optional<std::string>(const char*)>& env,
-                         const IniFile& credentials, const IniFile& config);
+                         const IniFile& credentials, const IniFile& config,
+                         std::string_view service_env_id = "");
 
 // ResolveSettings with the process environment and the files it names (missing files are
 // empty).
-Settings LoadSettings(const SettingsOverrides& overrides);
+Settings LoadSettings(const SettingsOverrides& overrides, std::string_view service_env_id = "");
 
 }  // namespace stepway::cli

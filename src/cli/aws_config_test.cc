@@ -51,6 +51,14 @@ TEST(AwsConfigTest, FilesThenEnvironmentThenCommandLine) {
   EXPECT_EQ(s.access_key_id, "AKE");
   EXPECT_EQ(s.region, "ap-south-1");
   EXPECT_EQ(s.endpoint_url, "http://h:1");
+  s = ResolveSettings({}, Lookup({{"AWS_ENDPOINT_URL", "http://all:1"},
+                                  {"AWS_ENDPOINT_URL_SFN", "http://sfn:1"}}),
+                      kCredentials, kConfig, "SFN");
+  EXPECT_EQ(s.endpoint_url, "http://sfn:1");
+  s = ResolveSettings({}, Lookup({{"AWS_ENDPOINT_URL", "http://all:1"},
+                                  {"AWS_ENDPOINT_URL_SFN", "http://sfn:1"}}),
+                      kCredentials, kConfig, "TRANSFER");
+  EXPECT_EQ(s.endpoint_url, "http://all:1");
   SettingsOverrides o;
   o.profile = "dev";
   o.region = "r";
