@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "app/serve.h"
@@ -19,6 +20,7 @@ int main(int argc, char** argv) {
       "Client commands, as the AWS CLI's (see `stepway <service> help`):\n"
       "  stepway stepfunctions <command> [options]   Step Functions API calls\n"
       "  stepway transfer <command> [options]        Transfer Family API calls");
+  app.name("stepway");
   app.require_subcommand(1);
 
   stepway::cli::RunCommandOptions run;
@@ -83,6 +85,11 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--aws-secret-access-key", serve.aws_secret_access_key,
                         "Signs requests to --endpoint services (also AWS_SECRET_ACCESS_KEY)");
 
+  // `stepway help`, as the usage text of the client commands suggests.
+  if (argc == 2 && std::string_view(argv[1]) == "help") {
+    std::fputs(app.help().c_str(), stdout);
+    return 0;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
