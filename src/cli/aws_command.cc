@@ -86,6 +86,9 @@ struct Globals {
   bool no_paginate = false;
   bool debug = false;
   bool no_sign_request = false;
+  bool no_verify_ssl = false;
+  std::string ca_bundle;
+  std::optional<std::chrono::seconds> read_timeout;  // 0: none
 };
 
 // Global options that take a value, and those that do not. Accepted for the AWS CLI's sake;
@@ -124,6 +127,7 @@ std::vector<std::string> ExtractGlobals(const std::vector<std::string>& args, Gl
       if (name == "--no-paginate") g.no_paginate = true;
       if (name == "--debug") g.debug = true;
       if (name == "--no-sign-request") g.no_sign_request = true;
+      if (name == "--no-verify-ssl") g.no_verify_ssl = true;
       continue;
     }
     if (!GlobalTakesValue(name)) {
@@ -143,6 +147,15 @@ std::vector<std::string> ExtractGlobals(const std::vector<std::string>& args, Gl
     if (name == "--profile") g.overrides.profile = value;
     if (name == "--output") g.overrides.output = value;
     if (name == "--query") g.query = value;
+    if (name == "--ca-bundle") g.ca_bundle = value;
+    if (name == "--cli-read-timeout") {
+      int seconds = 0;
+      auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+      if (ec != std::errc() || ptr != value.data() + value.size() || seconds < 0) {
+        throw UsageError("argument --cli-read-timeout: invalid int value: '" + value + "'");
+      }
+      g.read_timeout = std::chrono::seconds(seconds);
+    }
   }
   return rest;
 }
@@ -285,8 +298,18 @@ Endpoint ParseEndpoint(const std::string& url) {
 
 class Client {
  public:
-  Client(Service service, Settings settings)
-      : service_(service), settings_(std::move(settings)), endpoint_(ParseEndpoint(settings_.endpoint_url)) {}
+  Client(Service service, Settings settings, const Globals& g)
+      : service_(service),
+        settings_(std::move(settings)),
+        endpoint_(ParseEndpoint(settings_.endpoint_url)),
+        client_(integrations::HttpClientOptions{
+            .threads = 1, .verify_peer = !g.no_verify_ssl, .ca_file = g.ca_bundle}) {
+    // The AWS CLI's read timeout is 60 seconds (0: none); GetActivityTask long-polls for up
+    // to 60 seconds, so the default leaves room for it.
+    if (g.read_timeout) {
+      timeout_ = g.read_timeout->count() == 0 ? std::chrono::hours(24) : *g.read_timeout;
+    }
+  }
 
   // Calls `operation` with `params`: the parsed answer, or throws Exit with the AWS CLI's
   // message for an error answer (254) or a failed connection (255).
@@ -294,8 +317,11 @@ class Client {
     for (int attempt = 1;; ++attempt) {
       auto response = Send(operation, params);
       if (!response) {
-        throw Exit{kExitGeneralError, "\nCould not connect to the endpoint URL: \"" +
-                                          EndpointUrl() + "\"\n"};
+        const bool timed_out = response.error().code == ErrorCode::kTimedOut;
+        throw Exit{kExitGeneralError,
+                   std::string(timed_out ? "\nRead timeout on endpoint URL: \""
+                                         : "\nCould not connect to the endpoint URL: \"") +
+                       EndpointUrl() + "\"\n"};
       }
       const bool retryable = response->status >= 500 || response->status == 429 ||
                              ErrorType(*response) == "ThrottlingException";
@@ -384,8 +410,7 @@ class Client {
     http.headers = request.headers;
     http.headers.emplace_back("User-Agent", "stepway-cli");
     http.body = std::move(request.body);
-    // GetActivityTask long-polls for up to a minute.
-    http.timeout = std::chrono::seconds(75);
+    http.timeout = timeout_;
     std::promise<Result<integrations::HttpResponse>> done;
     auto future = done.get_future();
     client_.Send(std::move(http), [&done](Result<integrations::HttpResponse> r) {
@@ -397,6 +422,7 @@ class Client {
   Service service_;
   Settings settings_;
   Endpoint endpoint_;
+  std::chrono::milliseconds timeout_ = std::chrono::seconds(75);
   integrations::HttpClient client_;
 };
 
@@ -1008,7 +1034,7 @@ int RunOperation(const ServiceInfo& info, const api::Operation& op, const Global
   if (inv.skeleton == Skeleton::kOutput) {
     return Print(settings, g, op, OutputSkeleton(service, op.output));
   }
-  Client client(service, settings);
+  Client client(service, settings, g);
   request = TimestampsToEpoch(service, op.input, request).as_object();
   const Paginator* pager = FindPaginator(service, op.name);
   const bool paging_by_hand =
