@@ -233,10 +233,6 @@ class Shorthand {
 
 // --- Scalars ------------------------------------------------------------------------------------
 
-bool IsScalar(ShapeType t) {
-  return t != ShapeType::kList && t != ShapeType::kMap && t != ShapeType::kStructure;
-}
-
 Result<json::Value> ConvertScalar(const Shape& shape, const json::Value& v,
                                   std::string_view where) {
   if (!v.is_string()) return v;  // JSON already typed it; validation checks the type
@@ -514,14 +510,12 @@ Result<json::Value> ParseOptionValue(Service service, int shape_index,
   }
   if (shape.type == ShapeType::kList) {
     if (values.size() == 1 && starts_json(values[0], '[')) return parse_json(values[0]);
-    const Shape& member = ShapeAt(service, shape.value);
     json::Array out;
     for (const std::string& v : values) {
       auto one = ParseOptionValue(service, shape.value, {v}, option, binary);
       if (!one) return one;
       out.push_back(std::move(*one));
     }
-    (void)member;
     return json::Value(std::move(out));
   }
   if (values.size() != 1) {

@@ -74,7 +74,10 @@ std::string YamlScalar(const Shape& shape) {
     case ShapeType::kString:
       if (shape.enum_values.empty()) return "''";
       if (YamlNeedsQuotes(shape.enum_values.front())) {
-        return "'" + std::string(shape.enum_values.front()) + "'";
+        std::string quoted = "'";
+        quoted += shape.enum_values.front();
+        quoted += '\'';
+        return quoted;
       }
       return std::string(shape.enum_values.front());
     case ShapeType::kInteger:
