@@ -1,12 +1,26 @@
 // stepway: the Step Functions and Transfer Family workflow engine, as one binary.
 #include <CLI/CLI.hpp>
 #include <cstdlib>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "app/serve.h"
+#include "cli/aws_command.h"
 #include "cli/run_command.h"
 
 int main(int argc, char** argv) {
+  // `stepway stepfunctions ...` and `stepway transfer ...` parse their options as the AWS CLI
+  // does (values after an option, shorthand, --no-flag), which CLI11 is not built for.
+  if (argc >= 2 && stepway::cli::IsAwsServiceCommand(argv[1])) {
+    return stepway::cli::RunAwsCommand(std::vector<std::string>(argv + 1, argv + argc));
+  }
   CLI::App app{"Stepway: a self-hosted workflow engine for AWS Step Functions workflows"};
+  app.footer(
+      "Client commands, as the AWS CLI's (see `stepway <service> help`):\n"
+      "  stepway stepfunctions <command> [options]   Step Functions API calls\n"
+      "  stepway transfer <command> [options]        Transfer Family API calls");
+  app.name("stepway");
   app.require_subcommand(1);
 
   stepway::cli::RunCommandOptions run;
@@ -75,6 +89,11 @@ int main(int argc, char** argv) {
                         "SERVER_ID=PORT: the SFTP port of a Transfer server (repeatable); other "
                         "servers get a free port, shown in the log and DescribeServer's Port");
 
+  // `stepway help`, as the usage text of the client commands suggests.
+  if (argc == 2 && std::string_view(argv[1]) == "help") {
+    std::fputs(app.help().c_str(), stdout);
+    return 0;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
