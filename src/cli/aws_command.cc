@@ -982,7 +982,14 @@ int PrintPaged(const Settings& settings, const Globals& g, Service service,
   auto format = ParseOutputFormat(settings.output);
   if (!format) throw UsageError(format.error().message);
   if (*format != OutputFormat::kText) {
-    return Print(settings, g, op, TimestampsToIso(service, op.output, paged.merged));
+    json::Value merged = TimestampsToIso(service, op.output, paged.merged);
+    // The resume token the paginator adds ("NextToken") is the CLI's, not the model's.
+    const json::Object* raw = paged.merged.if_object();
+    if (const json::Value* token = raw ? raw->if_contains("NextToken") : nullptr;
+        token != nullptr && merged.is_object()) {
+      merged.as_object()["NextToken"] = *token;
+    }
+    return Print(settings, g, op, merged);
   }
   for (const json::Value& page : paged.pages) {
     std::cout << FormatText(ApplyQuery(g, TimestampsToIso(service, op.output, page)));

@@ -544,6 +544,8 @@ json::Value TimestampsToIso(api::Service service, int shape_index, const json::V
         for (const api::Member& m : shape.members) {
           if (m.name == kv.key()) member_shape = m.shape;
         }
+        // A member the model lacks is dropped, as the AWS CLI's parser drops it.
+        if (member_shape < 0) continue;
         out[kv.key()] = TimestampsToIso(service, member_shape, kv.value());
       }
       return out;

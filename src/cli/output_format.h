@@ -23,8 +23,9 @@ enum class OutputFormat { kJson, kYaml, kText, kTable };
 // "json", "yaml", "yaml-stream", "text", "table"; kInvalidArgument for anything else.
 Result<OutputFormat> ParseOutputFormat(std::string_view name);
 
-// `value` with every member the model types as a timestamp (within shape `shape_index`)
-// turned from epoch seconds into ISO-8601 text. Other values are unchanged.
+// `value` read as the model's shape `shape_index` reads it: every member typed as a timestamp
+// turned from epoch seconds into ISO-8601 text, and structure members the model does not name
+// left out (as the AWS CLI's parser leaves them out). Other values are unchanged.
 json::Value TimestampsToIso(api::Service service, int shape_index, const json::Value& value);
 
 // Epoch seconds as Python's datetime.isoformat() prints them in UTC: microseconds only when
