@@ -1,7 +1,7 @@
 """Transfer Family managed workflows end to end, with real clients: OpenSSH's `sftp` uploads a
 file to a Stepway Transfer server; the server's workflow copies and tags it and calls a CUSTOM
 step, a Lambda function (a script run by `stepway serve --functions`) that answers with
-`aws transfer send-workflow-step-state`. Also FAILURE, a timeout, a failing COPY (each running
+`stepway transfer send-workflow-step-state` (SUCCESS) or `aws transfer ...` (FAILURE). Also FAILURE, a timeout, a failing COPY (each running
 OnExceptionSteps), a partial upload, a zero-byte upload, and a restart while a CUSTOM step
 waits."""
 
@@ -31,8 +31,11 @@ case "$(basename "$0")" in
 esac
 ids="$(printf '%s' "$event" | python3 -c 'import json,sys; d=json.load(sys.stdin)["serviceMetadata"]["executionDetails"]; print(d["workflowId"], d["executionId"])')"
 set -- $ids
+# SUCCESS through Stepway's own client, FAILURE through the aws CLI.
+client=aws
+[ "$status" = SUCCESS ] && client="$STEPWAY_BIN"
 AWS_ACCESS_KEY_ID=AKIDSTEPWAYTEST AWS_SECRET_ACCESS_KEY=secret AWS_CONFIG_FILE=/dev/null \
-  aws --endpoint-url "$STEPWAY_ENDPOINT" transfer send-workflow-step-state \
+  "$client" transfer send-workflow-step-state --endpoint-url "$STEPWAY_ENDPOINT" \
   --workflow-id "$1" --execution-id "$2" --token "$token" --status "$status" >/dev/null
 echo '{}'
 """
