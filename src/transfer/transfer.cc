@@ -1151,14 +1151,23 @@ class Transfer::Impl {
   }
 
   // One JSON event per line in DATA/logs/transfer/SERVER_ID.log.
+  // Each server's log stays open: events come from shard threads too, so a line costs one
+  // write, not an open and a close.
   void WriteLog(const std::string& server_id, const json::Object& event) {
     if (server_id.empty()) return;
+    std::string line = json::Serialize(event);
+    line += '\n';
     std::lock_guard lock(log_mu_);
-    const std::string dir = options_.data_dir + "/logs/transfer";
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    std::ofstream out(dir + "/" + server_id + ".log", std::ios::app);
-    out << json::Serialize(event) << '\n';
+    auto it = logs_.find(server_id);
+    if (it == logs_.end()) {
+      const std::string dir = options_.data_dir + "/logs/transfer";
+      std::error_code ec;
+      fs::create_directories(dir, ec);
+      it = logs_.emplace(server_id, std::ofstream(dir + "/" + server_id + ".log", std::ios::app))
+               .first;
+    }
+    it->second.write(line.data(), std::streamsize(line.size()));
+    it->second.flush();
   }
 
   // ---------------------------------------------------------------------------------------
@@ -1225,6 +1234,7 @@ class Transfer::Impl {
   std::mutex mu_;
   std::map<std::string, std::unique_ptr<SftpServer>> endpoints_;  // GUARDED_BY(mu_)
   std::mutex log_mu_;
+  std::map<std::string, std::ofstream> logs_;  // GUARDED_BY(log_mu_), by server id
 };
 
 Transfer::Transfer(store::Store& store, runtime::Runtime& runtime,
