@@ -78,7 +78,9 @@ int Serve(const ServeOptions& options) {
                  options.store.c_str());
     return 2;
   }
-  std::unique_ptr<store::Store> express = store::NewMemoryStore();
+  // EXPRESS executions live in memory, as in AWS; the 10,000 most recently finished stay
+  // describable, older ones are forgotten so that memory stays bounded.
+  std::unique_ptr<store::Store> express = store::NewMemoryStore(10'000);
   auto key = runtime::TaskTokenCodec::LoadOrCreateKey(options.data + "/token.key");
   if (!key) {
     std::fprintf(stderr, "stepway serve: %s\n", key.error().message.c_str());

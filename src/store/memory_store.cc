@@ -1,6 +1,7 @@
 // MemoryStore: every table a std::map under one mutex. Commit applies the batch and calls
 // `done` before returning. Used by tests and for EXPRESS executions, which AWS never persists.
 #include <algorithm>
+#include <deque>
 #include <set>
 #include <utility>
 
@@ -28,6 +29,8 @@ struct StoredExecution {
 
 class MemoryStore final : public Store {
  public:
+  explicit MemoryStore(std::size_t max_finished) : max_finished_(max_finished) {}
+
   Status PutStateMachine(const StateMachineRecord& record) override {
     MutexLock lock(mu_);
     state_machines_[record.arn] = record;
@@ -267,21 +270,36 @@ class MemoryStore final : public Store {
         }
       }
     }
+    std::vector<std::string> finished_now;
     for (auto& record : batch.executions) {
       auto it = executions_.find(record.arn);
+      bool was_finished = false;
       if (it == executions_.end()) {
         it = executions_.emplace(record.arn, StoredExecution{}).first;
         it->second.seq = ++next_seq_;
       } else {
+        was_finished = it->second.record.status != "RUNNING";
         order_.erase({it->second.record.start_millis, it->second.seq});
       }
       order_.emplace(ExecutionPosition{record.start_millis, it->second.seq}, record.arn);
+      if (max_finished_ != 0 && !was_finished && record.status != "RUNNING") {
+        finished_now.push_back(record.arn);
+      }
       it->second.record = std::move(record);
     }
     for (auto& append : batch.appends) {
       StoredExecution& stored = executions_.find(append.execution_arn)->second;
       for (auto& event : append.events) stored.history.emplace(event.id, std::move(event.json));
       for (auto& input : append.inputs) stored.inputs.emplace(input.sequence, std::move(input));
+    }
+    // Keep only the newest max_finished_ finished executions.
+    for (std::string& arn : finished_now) finished_.push_back(std::move(arn));
+    while (finished_.size() > max_finished_ && max_finished_ != 0) {
+      if (const auto it = executions_.find(finished_.front()); it != executions_.end()) {
+        order_.erase({it->second.record.start_millis, it->second.seq});
+        executions_.erase(it);
+      }
+      finished_.pop_front();
     }
     return {};
   }
@@ -298,11 +316,15 @@ class MemoryStore final : public Store {
   std::map<std::string, StoredExecution, std::less<>> executions_ GUARDED_BY(mu_);
   std::map<ExecutionPosition, std::string, NewestFirst> order_ GUARDED_BY(mu_);
   std::int64_t next_seq_ GUARDED_BY(mu_) = 0;
+  const std::size_t max_finished_;  // 0: keep every execution
+  std::deque<std::string> finished_ GUARDED_BY(mu_);  // arns, oldest finished first
   CommitStats stats_ GUARDED_BY(mu_);
 };
 
 }  // namespace
 
-std::unique_ptr<Store> NewMemoryStore() { return std::make_unique<MemoryStore>(); }
+std::unique_ptr<Store> NewMemoryStore(std::size_t max_finished_executions) {
+  return std::make_unique<MemoryStore>(max_finished_executions);
+}
 
 }  // namespace stepway::store

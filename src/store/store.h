@@ -203,8 +203,11 @@ class Store {
   virtual CommitStats GetCommitStats() { return {}; }
 };
 
-// An in-memory store: for tests and EXPRESS executions. Commit completes at once.
-std::unique_ptr<Store> NewMemoryStore();
+// An in-memory store: for tests and EXPRESS executions. Commit completes at once. With
+// `max_finished_executions` > 0 it keeps only that many finished executions (the most recently
+// finished; older ones are forgotten, history and all), so that a store of EXPRESS executions,
+// which AWS does not keep at all, stays bounded; 0 keeps everything.
+std::unique_ptr<Store> NewMemoryStore(std::size_t max_finished_executions = 0);
 
 // The SQLite store at `path` (created when missing), WAL mode, synchronous=FULL, one writer
 // thread that gathers concurrent batches into one transaction. Fails with kUnavailable when

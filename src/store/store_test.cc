@@ -246,6 +246,26 @@ TYPED_TEST(StoreTest, Tags) {
   EXPECT_EQ(s.ListTags(kOtherMachine), (Tags{{"z", "9"}}));
 }
 
+TEST(MemoryStoreTest, KeepsOnlyTheNewestFinishedExecutions) {
+  auto s = NewMemoryStore(2);
+  ExecutionRecord running = MakeExecution("running");
+  ASSERT_TRUE(s->CommitAndWait(WriteBatch{{running}, {}}));
+  for (const char* name : {"a", "b", "c"}) {
+    ExecutionRecord e = MakeExecution(name);
+    ASSERT_TRUE(s->CommitAndWait(WriteBatch{{e}, {}}));
+    e.status = "SUCCEEDED";
+    ASSERT_TRUE(s->CommitAndWait(WriteBatch{{e}, {}}));
+    ASSERT_TRUE(s->CommitAndWait(WriteBatch{{e}, {}}));  // finishing twice counts once
+  }
+  EXPECT_FALSE(s->GetExecution(MakeExecution("a").arn));
+  EXPECT_TRUE(s->GetExecution(MakeExecution("b").arn));
+  EXPECT_TRUE(s->GetExecution(MakeExecution("c").arn));
+  EXPECT_TRUE(s->GetExecution(running.arn));  // running ones are never forgotten
+  ExecutionFilter all;
+  all.limit = 0;
+  EXPECT_EQ(s->ListExecutions(all).executions.size(), 3u);
+}
+
 TYPED_TEST(StoreTest, Documents) {
   Store& s = this->store();
   EXPECT_EQ(s.GetDocument("server", "s-1").error().code, ErrorCode::kNotFound);
