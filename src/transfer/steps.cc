@@ -10,6 +10,7 @@
 #include "engine/resource.h"
 #include "transfer/callback_token.h"
 #include "transfer/file_location.h"
+#include "transfer/json_fields.h"
 #include "transfer/pgp.h"
 #include "transfer/workflow.h"
 
@@ -31,15 +32,7 @@ tl::unexpected<StepError> Error(std::string type, std::string message) {
   return tl::unexpected(StepError{std::move(type), std::move(message)});
 }
 
-std::string Str(const json::Object& o, std::string_view key) {
-  const json::Value* v = o.if_contains(key);
-  return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
-}
 
-const json::Object* Obj(const json::Object& o, std::string_view key) {
-  const json::Value* v = o.if_contains(key);
-  return v != nullptr ? v->if_object() : nullptr;
-}
 
 // The file a step works on: SourceFileLocation "${original.file}" or "${previous.file}" (the
 // default).

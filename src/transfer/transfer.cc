@@ -15,6 +15,7 @@
 #include "base/random.h"
 #include "transfer/callback_token.h"
 #include "transfer/file_location.h"
+#include "transfer/json_fields.h"
 #include "transfer/sftp_server.h"
 #include "transfer/steps.h"
 #include "transfer/workflow.h"
@@ -66,26 +67,9 @@ Response NotFound(std::string_view resource, std::string_view resource_type) {
   return ResourceError("ResourceNotFoundException", "Unknown " + lower, resource, resource_type);
 }
 
-std::string Str(const json::Object& o, std::string_view key) {
-  const json::Value* v = o.if_contains(key);
-  return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
-}
 
-const json::Object* Obj(const json::Object& o, std::string_view key) {
-  const json::Value* v = o.if_contains(key);
-  return v != nullptr ? v->if_object() : nullptr;
-}
 
-const json::Array* Arr(const json::Object& o, std::string_view key) {
-  const json::Value* v = o.if_contains(key);
-  return v != nullptr ? v->if_array() : nullptr;
-}
 
-std::optional<json::Object> ParseObject(const std::string& text) {
-  auto parsed = json::Parse(text);
-  if (!parsed || !parsed->is_object()) return std::nullopt;
-  return std::move(parsed->get_object());
-}
 
 std::string RandomId(std::string_view prefix, std::string_view alphabet, std::size_t length) {
   SystemRandom random;

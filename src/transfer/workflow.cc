@@ -3,6 +3,8 @@
 #include <array>
 #include <string_view>
 
+#include "transfer/json_fields.h"
+
 namespace stepway::transfer {
 
 namespace {
@@ -109,10 +111,6 @@ Status AddSteps(const json::Array& steps, bool exception, const std::string& aft
   return {};
 }
 
-std::string StringOf(const json::Object& o, std::string_view key) {
-  const json::Value* v = o.if_contains(key);
-  return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
-}
 
 }  // namespace
 
@@ -159,9 +157,9 @@ std::optional<StepTask> ParseStepTask(const json::Value& input) {
     return std::nullopt;
   }
   StepTask task;
-  task.type = StringOf(*o, "type");
+  task.type = Str(*o, "type");
   task.details = details->get_object();
-  task.name = StringOf(task.details, "Name");
+  task.name = Str(task.details, "Name");
   task.state = state->get_object();
   task.exception_step = exception != nullptr && exception->is_bool() && exception->get_bool();
   if (FindStepType(task.type) == nullptr) return std::nullopt;
@@ -188,14 +186,14 @@ ExecutionView ViewExecution(const store::ExecutionRecord& record,
     auto parsed = json::Parse(h.json);
     if (!parsed || !parsed->is_object()) continue;
     const json::Object& event = parsed->get_object();
-    const std::string type = StringOf(event, "type");
+    const std::string type = Str(event, "type");
     auto details = [&event](std::string_view key) -> const json::Object* {
       const json::Value* d = event.if_contains(key);
       return d != nullptr ? d->if_object() : nullptr;
     };
     if (type == "TaskStateEntered") {
       const json::Object* d = details("stateEnteredEventDetails");
-      const std::string name = d != nullptr ? StringOf(*d, "name") : "";
+      const std::string name = d != nullptr ? Str(*d, "name") : "";
       const bool exception = name.starts_with(kExceptionStep);
       std::vector<StepResult>& list = exception ? view.exception_steps : view.steps;
       list.emplace_back();  // its type comes with TaskScheduled's parameters
@@ -204,15 +202,15 @@ ExecutionView ViewExecution(const store::ExecutionRecord& record,
     } else if (type == "TaskScheduled" && current != nullptr) {
       const json::Object* d = details("taskScheduledEventDetails");
       if (d == nullptr) continue;
-      if (auto parameters = json::Parse(StringOf(*d, "parameters"));
+      if (auto parameters = json::Parse(Str(*d, "parameters"));
           parameters && parameters->is_object()) {
-        current->type = StringOf(parameters->get_object(), "type");
+        current->type = Str(parameters->get_object(), "type");
       }
     } else if (type == "TaskSucceeded" && current != nullptr) {
       const json::Object* d = details("taskSucceededEventDetails");
       json::Value outputs = json::Object();
       if (d != nullptr) {
-        if (auto output = json::Parse(StringOf(*d, "output")); output && output->is_object()) {
+        if (auto output = json::Parse(Str(*d, "output")); output && output->is_object()) {
           if (const json::Value* o = output->get_object().if_contains("outputs")) outputs = *o;
         }
       }
@@ -221,8 +219,8 @@ ExecutionView ViewExecution(const store::ExecutionRecord& record,
     } else if ((type == "TaskFailed" || type == "TaskTimedOut") && current != nullptr) {
       const json::Object* d =
           details(type == "TaskFailed" ? "taskFailedEventDetails" : "taskTimedOutEventDetails");
-      current->error_type = ErrorTypeOf(d != nullptr ? StringOf(*d, "error") : "");
-      current->error_message = d != nullptr ? StringOf(*d, "cause") : "";
+      current->error_type = ErrorTypeOf(d != nullptr ? Str(*d, "error") : "");
+      current->error_message = d != nullptr ? Str(*d, "cause") : "";
       if (current->error_type == "TIMEOUT" && current->error_message.empty()) {
         current->error_message = "The step did not report its state in time";
       }
