@@ -248,10 +248,16 @@ class Transfer::Impl {
                      s.error().message.c_str());
       }
     }
-    // Follow executions still running, for their ExecutionCompleted/Errored log events.
-    for (const store::ExecutionRecord& e : store_.ListRunningExecutions()) {
-      if (e.name.empty() || !IsWorkflowMachine(e.state_machine_arn)) continue;
-      if (auto input = ParseObject(e.input)) Watch(e.arn, *input);
+    // Follow the workflows' executions still running, for their ExecutionCompleted/Errored log
+    // events (by workflow, through the store's index: not every running execution is read).
+    for (const store::Document& w : store_.ListDocuments(kWorkflowKind)) {
+      store::ExecutionFilter filter;
+      filter.state_machine_arn = MachineArn(w.id);
+      filter.status = "RUNNING";
+      filter.limit = 0;
+      for (const store::ExecutionRecord& e : store_.ListExecutions(filter).executions) {
+        if (auto input = ParseObject(e.input)) Watch(e.arn, *input);
+      }
     }
     return {};
   }
@@ -329,9 +335,6 @@ class Transfer::Impl {
   std::string ExecutionArn(const std::string& workflow_id, const std::string& execution_id) const {
     return "arn:aws:states:" + options_.region + ":" + options_.account + ":execution:" +
            std::string(kMachinePrefix) + workflow_id + ":" + execution_id;
-  }
-  bool IsWorkflowMachine(const std::string& arn) const {
-    return arn.find(":stateMachine:" + std::string(kMachinePrefix)) != std::string::npos;
   }
   std::string HostKeyPath(const std::string& server_id) const {
     return options_.data_dir + "/sftp/" + server_id + "/ssh_host_key";
