@@ -23,6 +23,8 @@
 # Output: $OUT_DIR/server_bench.txt (everything) and $OUT_DIR/server_bench.jsonl (JSON lines).
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
+# shellcheck source=bench/lib.sh
+source "$here/lib.sh"
 stepway="${1:?usage: server_bench.sh STEPWAY_BINARY [CALLBACK_BENCH_BINARY]}"
 client="${2:-$(dirname "$stepway")/callback_bench}"
 [[ -x "$stepway" ]] || { echo "server_bench: $stepway is not executable" >&2; exit 2; }
@@ -38,19 +40,9 @@ CEILING_DUR="${CEILING_DUR:-5s}"
 SERVE_ARGS="${SERVE_ARGS:-}"
 SCENARIOS="${SCENARIOS:-callback roundtrip start park ceiling}"
 PERF="${PERF:-}"
-out="${OUT_DIR:-$here/results}"
-mkdir -p "$out"
-txt="$out/server_bench.txt"
-jsonl="$out/server_bench.jsonl"
-: >"$txt"
-: >"$jsonl"
+open_results server_bench
 
-server_pid=""
-server_port=""
-server_log=""
 perf_pid=""
-
-log() { echo "$*" | tee -a "$txt"; }
 
 # start_server DATA_DIR LISTEN: starts stepway serve, waits for its "serving" line.
 start_server() {
@@ -59,22 +51,7 @@ start_server() {
   # shellcheck disable=SC2086
   "$stepway" serve --listen "$listen" --data "$data" $SERVE_ARGS 2>"$server_log" &
   server_pid=$!
-  local line=""
-  for _ in $(seq 60000); do  # up to 10 minutes (recovery of many executions)
-    line="$(grep -m1 -o 'serving Step Functions on http://[^ ]*' "$server_log" 2>/dev/null)"
-    [[ -n "$line" ]] && break
-    kill -0 "$server_pid" 2>/dev/null || { cat "$server_log" >&2; server_pid=""; return 1; }
-    sleep 0.01
-  done
-  server_port="${line##*:}"
-  [[ -n "$server_port" ]]
-}
-
-stop_server() {
-  [[ -n "$server_pid" ]] || return 0
-  kill -TERM "$server_pid" 2>/dev/null
-  wait "$server_pid" 2>/dev/null
-  server_pid=""
+  wait_serving 60000  # up to 10 minutes (recovery of many executions)
 }
 
 start_perf() {
@@ -95,10 +72,7 @@ stop_perf() {
 
 # run_client ARGS...: runs callback_bench against the server; output to both files.
 run_client() {
-  "$client" --port "$server_port" --server-pid "$server_pid" --threads "$CLIENT_THREADS" "$@" |
-    tee -a "$txt" |
-    grep --line-buffered '^{' >>"$jsonl"
-  return "${PIPESTATUS[0]}"
+  run "$client" --port "$server_port" --server-pid "$server_pid" --threads "$CLIENT_THREADS" "$@"
 }
 
 cleanup() {
@@ -107,7 +81,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-log "# server_bench $(date -u +%FT%TZ) on $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+log_header server_bench
 log "# stepway: $stepway  client: $client (threads $CLIENT_THREADS)"
 log "# N=$N CONNS=$CONNS WORKERS=$WORKERS FEEDERS=$FEEDERS PARK_N=$PARK_N SERVE_ARGS='$SERVE_ARGS'"
 

@@ -21,6 +21,8 @@
 # Output: $OUT_DIR/transfer_bench.txt (everything) and $OUT_DIR/transfer_bench.jsonl.
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
+# shellcheck source=bench/lib.sh
+source "$here/lib.sh"
 stepway="${1:?usage: transfer_bench.sh STEPWAY_BINARY [TRANSFER_BENCH_BINARY [CALLBACK_BENCH_BINARY]]}"
 client="${2:-$(dirname "$stepway")/transfer_bench}"
 callback="${3:-$(dirname "$stepway")/callback_bench}"
@@ -36,19 +38,9 @@ CONNS="${CONNS:-64}"
 LAMBDA_CONC="${LAMBDA_CONC:-64}"
 SERVE_ARGS="${SERVE_ARGS:-}"
 CASES="${CASES:-upload step callback}"
-out="${OUT_DIR:-$here/results}"
-mkdir -p "$out"
-txt="$out/transfer_bench.txt"
-jsonl="$out/transfer_bench.jsonl"
-: >"$txt"
-: >"$jsonl"
+open_results transfer_bench
 
-server_pid=""
-server_port=""
-server_log=""
 data=""
-
-log() { echo "$*" | tee -a "$txt"; }
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -63,22 +55,13 @@ start_server() {
     --lambda-endpoint "http://127.0.0.1:$1" --lambda-concurrency "$LAMBDA_CONC" \
     $SERVE_ARGS 2>"$server_log" &
   server_pid=$!
-  local line=""
-  for _ in $(seq 3000); do
-    line="$(grep -m1 -o 'serving Step Functions on http://[^ ]*' "$server_log" 2>/dev/null)"
-    [[ -n "$line" ]] && break
-    kill -0 "$server_pid" 2>/dev/null || { cat "$server_log" >&2; server_pid=""; return 1; }
-    sleep 0.01
-  done
-  server_port="${line##*:}"
-  [[ -n "$server_port" ]]
+  wait_serving 3000
 }
 
-stop_server() {
+# finish_server: stops the server, shows errors from its log, removes its data folder and log.
+finish_server() {
   [[ -n "$server_pid" ]] || return 0
-  kill -TERM "$server_pid" 2>/dev/null
-  wait "$server_pid" 2>/dev/null
-  server_pid=""
+  stop_server
   if grep -v 'stepway: stopping' "$server_log" | grep -qiE 'error|fail|terminate'; then
     log "server log (errors):"
     grep -v 'stepway: stopping' "$server_log" | grep -iE 'error|fail|terminate' | head -5 | tee -a "$txt"
@@ -86,15 +69,9 @@ stop_server() {
   rm -rf "$data" "$server_log"
 }
 
-trap stop_server EXIT
+trap finish_server EXIT
 
-# run CLIENT ARGS...: output to both files.
-run() {
-  "$@" | tee -a "$txt" | grep --line-buffered '^{' >>"$jsonl"
-  return "${PIPESTATUS[0]}"
-}
-
-log "# transfer_bench $(date -u +%FT%TZ) on $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+log_header transfer_bench
 log "# stepway: $stepway  client: $client"
 log "# SESSIONS='$SESSIONS' FILES_TOTAL=$FILES_TOTAL BYTES=$BYTES STEP_N=$STEP_N STEP_SESSIONS=$STEP_SESSIONS CONNS=$CONNS LAMBDA_CONC=$LAMBDA_CONC SERVE_ARGS='$SERVE_ARGS'"
 
@@ -109,7 +86,7 @@ for case_name in $CASES; do
       run "$client" --port "$server_port" --lambda-port "$lport" --data "$data" \
         --server-pid "$server_pid" upload --sessions "$s" --files $((FILES_TOTAL / s)) \
         --bytes "$BYTES" || failed=1
-      stop_server
+      finish_server
     done
     ;;
   step)
@@ -119,7 +96,7 @@ for case_name in $CASES; do
     run "$client" --port "$server_port" --lambda-port "$lport" --data "$data" \
       --server-pid "$server_pid" step --sessions "$STEP_SESSIONS" \
       --files $((STEP_N / STEP_SESSIONS)) --bytes "$BYTES" --connections "$CONNS" || failed=1
-    stop_server
+    finish_server
     ;;
   callback)
     [[ -x "$callback" ]] || { log "callback: $callback missing (build callback_bench); skipped"; continue; }
@@ -128,7 +105,7 @@ for case_name in $CASES; do
     log "## callback (SendTaskSuccess peer; server pid $server_pid, port $server_port)"
     run "$callback" --port "$server_port" --server-pid "$server_pid" callback --n "$STEP_N" \
       --connections "$CONNS" || failed=1
-    stop_server
+    finish_server
     ;;
   *) log "unknown case $case_name"; failed=1 ;;
   esac

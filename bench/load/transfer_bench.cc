@@ -20,8 +20,9 @@
 //           SendWorkflowStepState SUCCESS over C connections; then the same checks.
 //
 // Every phase prints a human line and a JSON line (starting with '{') in callback_bench's
-// format (bench/load/callback_bench.cc), with the server's and this client's CPU time when
-// --server-pid is given. bench/transfer_bench.sh drives it.
+// format, with the server's and this client's CPU time when --server-pid is given; the client,
+// the connection runner and the report are shared with it (bench/load/load_support.h).
+// bench/transfer_bench.sh drives it.
 //
 // Threads: SFTP sessions are blocking libssh calls, one thread each; the Lambda endpoint and its
 // callbacks run on one io thread (its connection pool is touched only there); the timed
@@ -30,18 +31,12 @@
 #include <fcntl.h>
 #include <libssh/libssh.h>
 #include <libssh/sftp.h>
-#include <unistd.h>
 
-#include <algorithm>
 #include <atomic>
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -49,30 +44,25 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "json/json.h"
+#include "load_support.h"
 
 namespace stepway::bench {
 namespace {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
 namespace fs = std::filesystem;
-using asio::awaitable;
-using asio::use_awaitable;
-using tcp = asio::ip::tcp;
-using SteadyClock = std::chrono::steady_clock;
 
-constexpr auto kCallTimeout = std::chrono::seconds(60);
-constexpr std::size_t kResponseBodyLimit = 64 * 1024 * 1024;
-constexpr int kListPageSize = 1000;  // ListExecutions' MaxResults upper bound (AWS)
-constexpr const char* kRoleArn = "arn:aws:iam::123456789012:role/stepway-bench";
+// Transfer Family's AWS JSON 1.1.
+constexpr Protocol kTransfer{"application/x-amz-json-1.1", "TransferService.",
+                             std::chrono::seconds(60)};
+// The human line's layout (callback_bench's differs).
+constexpr Columns kColumns{.phase = 30, .n = 7, .rate = 9};
 constexpr const char* kInbox = "inbox";      // the users' HomeDirectory bucket
 constexpr const char* kArchive = "archive";  // the COPY step's destination bucket
 constexpr const char* kFunction = "bench-approve";
@@ -81,8 +71,7 @@ constexpr int kCustomTimeoutSeconds = 1800;
 constexpr auto kLogPollInterval = std::chrono::milliseconds(2);
 
 struct Options {
-  std::string host = "127.0.0.1";
-  unsigned short port = 0;         // stepway serve's HTTP port
+  ClientOptions client{.protocol = kTransfer};  // --host, --port (stepway serve's HTTP port)
   unsigned short lambda_port = 0;  // where this tool serves the Lambda Invoke API
   std::string data_dir;            // the server's --data folder (log and files are read there)
   std::string scenario;
@@ -94,63 +83,6 @@ struct Options {
   double timeout_s = 120;          // waiting for invocations or completions
 };
 
-std::int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             SteadyClock::now().time_since_epoch())
-      .count();
-}
-
-double SecondsSince(std::int64_t start_ns) { return double(NowNs() - start_ns) / 1e9; }
-
-double LoadAverage() {
-  std::ifstream in("/proc/loadavg");
-  double one = -1;
-  in >> one;
-  return one;
-}
-
-long long RssBytes(int pid) {
-  if (pid <= 0) return -1;
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::atoll(line.c_str() + 6) * 1024;
-  }
-  return -1;
-}
-
-// User + system CPU time of a process in seconds (all its threads), or -1.
-double CpuSeconds(int pid) {
-  if (pid <= 0) return -1;
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const auto close = text.rfind(')');
-  if (close == std::string::npos) return -1;
-  std::istringstream fields(text.substr(close + 2));
-  std::string skip;
-  for (int i = 3; i < 14; ++i) fields >> skip;
-  long long utime = 0, stime = 0;
-  fields >> utime >> stime;
-  return double(utime + stime) / double(sysconf(_SC_CLK_TCK));
-}
-
-// The server's and this client's CPU time since construction.
-class ServerCpu {
- public:
-  explicit ServerCpu(int pid)
-      : pid_(pid), start_(CpuSeconds(pid)), client_start_(CpuSeconds(getpid())) {}
-  int pid() const { return pid_; }
-  double Used() const { return pid_ > 0 && start_ >= 0 ? CpuSeconds(pid_) - start_ : -1; }
-  double ClientUsed() const { return CpuSeconds(getpid()) - client_start_; }
-
- private:
-  int pid_;
-  double start_;
-  double client_start_;
-};
-
-std::string Quote(std::string_view s) { return json::Serialize(json::Value(json::String(s))); }
-
 std::string StringAt(const json::Value& v, std::initializer_list<std::string_view> path) {
   const json::Value* at = &v;
   for (std::string_view key : path) {
@@ -160,189 +92,12 @@ std::string StringAt(const json::Value& v, std::initializer_list<std::string_vie
   return at->is_string() ? std::string(at->get_string()) : "";
 }
 
-// ---------------------------------------------------------------------------------------------
-// One keep-alive connection to the TransferService API (as callback_bench's, AWS JSON 1.1).
-
-struct Reply {
-  unsigned status = 0;  // 0: transport failure, body holds the message
-  std::string body;
-};
-
-class Connection {
- public:
-  Connection(asio::any_io_executor executor, tcp::endpoint endpoint, std::string host)
-      : stream_(std::move(executor)), endpoint_(endpoint), host_(std::move(host)) {}
-
-  // One request/response, (re)connecting first when needed. A transport failure answers status
-  // 0 and drops the connection; the next call reconnects.
-  awaitable<Reply> Call(std::string_view operation, std::string body) {
-    boost::system::error_code ec;
-    if (!connected_) {
-      stream_.expires_after(std::chrono::seconds(10));
-      co_await stream_.async_connect(endpoint_, asio::redirect_error(use_awaitable, ec));
-      if (ec) {
-        stream_.close();
-        co_return Reply{0, "connect: " + ec.message()};
-      }
-      stream_.socket().set_option(tcp::no_delay(true), ec);
-      connected_ = true;
-    }
-    http::request<http::string_body> request{http::verb::post, "/", 11};
-    request.set(http::field::host, host_);
-    request.set(http::field::content_type, "application/x-amz-json-1.1");
-    request.set("X-Amz-Target", std::string("TransferService.").append(operation));
-    request.body() = std::move(body);
-    request.prepare_payload();
-    stream_.expires_after(kCallTimeout);
-    co_await http::async_write(stream_, request, asio::redirect_error(use_awaitable, ec));
-    if (!ec) {
-      http::response_parser<http::string_body> parser;
-      parser.body_limit(kResponseBodyLimit);
-      co_await http::async_read(stream_, buffer_, parser, asio::redirect_error(use_awaitable, ec));
-      if (!ec) {
-        auto response = parser.release();
-        if (!response.keep_alive()) Drop();
-        co_return Reply{response.result_int(), std::move(response.body())};
-      }
-    }
-    Drop();
-    co_return Reply{0, ec.message()};
-  }
-
- private:
-  void Drop() {
-    boost::system::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.close();
-    buffer_.clear();
-    connected_ = false;
-  }
-
-  beast::tcp_stream stream_;
-  beast::flat_buffer buffer_;
-  tcp::endpoint endpoint_;
-  std::string host_;
-  bool connected_ = false;
-};
-
-tcp::endpoint ServerEndpoint(const Options& opts) {
-  return tcp::endpoint(asio::ip::make_address(opts.host), opts.port);
-}
-
-std::string HostHeader(const Options& opts) {
-  return opts.host + ":" + std::to_string(opts.port);
-}
-
-// Runs `count` coroutines, body(connection, index), each with its own connection, on one io
-// thread; returns when all have finished, rethrowing the first exception.
-using Body = std::function<awaitable<void>(Connection&, int index)>;
-
-void RunConnections(const Options& opts, int count, Body body) {
-  asio::io_context io(1);
-  std::exception_ptr first;
-  for (int i = 0; i < count; ++i) {
-    asio::co_spawn(
-        io,
-        [&opts, &body, i]() -> awaitable<void> {
-          Connection c(co_await asio::this_coro::executor, ServerEndpoint(opts), HostHeader(opts));
-          co_await body(c, i);
-        },
-        [&first](std::exception_ptr e) {
-          if (e && !first) first = e;
-        });
-  }
-  io.run();
-  if (first) std::rethrow_exception(first);
-}
-
-void RunOne(const Options& opts, std::function<awaitable<void>(Connection&)> body) {
-  RunConnections(opts, 1, [&body](Connection& c, int) -> awaitable<void> { co_await body(c); });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Results (callback_bench's format).
-
-struct Failures {
-  std::atomic<long> count{0};
-  std::mutex mu;
-  std::string first;  // GUARDED_BY(mu)
-  void Add(std::string_view what, std::string_view detail) {
-    if (count.fetch_add(1) == 0) {
-      std::lock_guard lock(mu);
-      first = std::string(what) + " -> " + std::string(detail.substr(0, 300));
-    }
-  }
-  void Add(std::string_view operation, const Reply& r) {
-    Add(operation, std::to_string(r.status) + " " + r.body);
-  }
-};
-
-using Latencies = std::vector<std::int64_t>;
-
-struct Summary {
-  long n = 0;
-  double p50_ms = 0, p99_ms = 0, max_ms = 0, mean_ms = 0;
-};
-
-Summary Summarize(Latencies all) {
-  Summary s;
-  s.n = long(all.size());
-  if (all.empty()) return s;
-  std::sort(all.begin(), all.end());
-  auto at = [&](double q) {
-    std::size_t i = std::size_t(q * double(all.size() - 1) + 0.5);
-    return double(all[std::min(i, all.size() - 1)]) / 1e6;
-  };
-  s.p50_ms = at(0.50);
-  s.p99_ms = at(0.99);
-  s.max_ms = double(all.back()) / 1e6;
-  double sum = 0;
-  for (auto v : all) sum += double(v);
-  s.mean_ms = sum / double(all.size()) / 1e6;
-  return s;
-}
-
-// Prints one phase: a human line and a JSON line; `extra` is appended to the JSON object.
+// Prints one phase: a human line and a JSON line (see PrintPhase).
 void Report(const std::string& scenario, const std::string& phase, long n, double seconds,
             const Latencies& latencies, Failures& failures, int connections,
             const ServerCpu& cpu, std::string extra = "") {
-  const Summary s = Summarize(latencies);
-  const double rate = seconds > 0 ? double(n) / seconds : 0;
-  const double load = LoadAverage();
-  const double used = cpu.Used();
-  std::string cpu_text;
-  if (used >= 0) {
-    const double cores = seconds > 0 ? used / seconds : 0;
-    const double per_op_us = n > 0 ? used * 1e6 / double(n) : 0;
-    const long long rss = RssBytes(cpu.pid());
-    const double client_cores = seconds > 0 ? cpu.ClientUsed() / seconds : 0;
-    char buf[240];
-    std::snprintf(buf, sizeof buf,
-                  "  server %.2f cores, %.0f us CPU/op, RSS %.0f MB; client %.2f cores", cores,
-                  per_op_us, double(rss) / 1e6, client_cores);
-    cpu_text = buf;
-    std::snprintf(buf, sizeof buf,
-                  ",\"server_cpu_s\":%.2f,\"server_cores\":%.3f,\"server_cpu_us_per_op\":%.1f,"
-                  "\"server_rss_bytes\":%lld,\"client_cores\":%.3f",
-                  used, cores, per_op_us, rss, client_cores);
-    extra += buf;
-  }
-  std::printf(
-      "%-10s %-30s n=%-7ld %8.3f s %9.1f /s  p50 %7.2f ms  p99 %7.2f ms  max %8.2f ms  "
-      "errors %ld  conns %d  load %.2f%s\n",
-      scenario.c_str(), phase.c_str(), n, seconds, rate, s.p50_ms, s.p99_ms, s.max_ms,
-      failures.count.load(), connections, load, cpu_text.c_str());
-  if (failures.count.load() > 0) {
-    std::lock_guard lock(failures.mu);
-    std::printf("           first error: %s\n", failures.first.c_str());
-  }
-  std::printf(
-      "{\"scenario\":%s,\"phase\":%s,\"n\":%ld,\"seconds\":%.4f,\"per_s\":%.1f,"
-      "\"latency_ms_p50\":%.3f,\"latency_ms_p99\":%.3f,\"latency_ms_max\":%.3f,"
-      "\"latency_ms_mean\":%.3f,\"errors\":%ld,\"connections\":%d,\"load1\":%.2f%s}\n",
-      Quote(scenario).c_str(), Quote(phase).c_str(), n, seconds, rate, s.p50_ms, s.p99_ms,
-      s.max_ms, s.mean_ms, failures.count.load(), connections, load, extra.c_str());
-  std::fflush(stdout);
+  PrintPhase(kColumns, scenario, phase, n, seconds, latencies, failures, connections, cpu,
+             std::move(extra));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -386,7 +141,7 @@ awaitable<Reply> MustCall(Connection& c, std::string_view operation, std::string
 
 Setup CreateAll(const Options& opts, const std::string& public_key) {
   Setup s;
-  RunOne(opts, [&](Connection& c) -> awaitable<void> {
+  RunOne(opts.client, [&](Connection& c) -> awaitable<void> {
     Reply r = co_await MustCall(c, "CreateWorkflow",
                                 "{\"Description\":\"bench COPY CUSTOM DELETE\",\"Steps\":" +
                                     WorkflowSteps() + "}");
@@ -564,8 +319,7 @@ class LambdaEndpoint {
   awaitable<void> CallBack(Invocation inv) {
     std::unique_ptr<Connection> c;
     if (pool_.empty()) {
-      c = std::make_unique<Connection>(io_.get_executor(), ServerEndpoint(opts_),
-                                       HostHeader(opts_));
+      c = std::make_unique<Connection>(io_.get_executor(), opts_.client);
       std::lock_guard lock(mu_);
       ++pool_created_;
     } else {
@@ -808,7 +562,8 @@ void UploadAll(const Options& opts, const Setup& setup, const Key& key, UploadRu
     threads.emplace_back([&, s] {
       std::unique_ptr<SftpSession> session;
       try {
-        session = std::make_unique<SftpSession>(opts.host, setup.sftp_port, UserName(s), key);
+        session = std::make_unique<SftpSession>(opts.client.host, setup.sftp_port, UserName(s),
+                                                key);
       } catch (const std::exception& e) {
         run.failures.Add("SFTP login " + UserName(s), e.what());
       }
@@ -854,7 +609,7 @@ void UploadAll(const Options& opts, const Setup& setup, const Key& key, UploadRu
 // Counts the workflow's executions by Status, paging ListExecutions.
 std::map<std::string, long> CountByStatus(const Options& opts, const std::string& workflow_id) {
   std::map<std::string, long> counts;
-  RunOne(opts, [&](Connection& c) -> awaitable<void> {
+  RunOne(opts.client, [&](Connection& c) -> awaitable<void> {
     std::string next;
     for (;;) {
       std::string body = "{\"WorkflowId\":" + Quote(workflow_id) +
@@ -1003,7 +758,7 @@ int Step(const Options& opts) {
   std::vector<Latencies> per(std::size_t(opts.connections));
   const ServerCpu cpu(opts.server_pid);
   const std::int64_t start = NowNs();
-  RunConnections(opts, opts.connections, [&](Connection& c, int index) -> awaitable<void> {
+  RunConnections(opts.client, opts.connections, [&](Connection& c, int index) -> awaitable<void> {
     for (long i = next.fetch_add(1); i < long(parked.size()); i = next.fetch_add(1)) {
       const std::int64_t t = NowNs();
       Reply r = co_await c.Call("SendWorkflowStepState", LambdaEndpoint::StepStateBody(parked[i]));
@@ -1012,9 +767,7 @@ int Step(const Options& opts) {
     }
   });
   const double seconds = SecondsSince(start);
-  Latencies all_calls;
-  for (const auto& v : per) all_calls.insert(all_calls.end(), v.begin(), v.end());
-  Report(scenario, "SendWorkflowStepState", long(parked.size()), seconds, all_calls, failures,
+  Report(scenario, "SendWorkflowStepState", long(parked.size()), seconds, Merge(per), failures,
          opts.connections, cpu, extra);
 
   // Each answered execution still runs DELETE: wait for them all.
@@ -1041,40 +794,31 @@ void Usage() {
 }  // namespace stepway::bench
 
 int main(int argc, char** argv) {
-  using stepway::bench::Options;
-  Options opts;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "transfer_bench: %s wants a value\n", a.c_str());
-        std::exit(2);
-      }
-      return argv[++i];
-    };
-    if (a == "--host") opts.host = value();
-    else if (a == "--port") opts.port = static_cast<unsigned short>(std::stoi(value()));
-    else if (a == "--lambda-port") opts.lambda_port = static_cast<unsigned short>(std::stoi(value()));
-    else if (a == "--data") opts.data_dir = value();
-    else if (a == "--sessions") opts.sessions = std::stoi(value());
-    else if (a == "--files") opts.files = std::stoi(value());
-    else if (a == "--bytes") opts.file_bytes = std::stoi(value());
-    else if (a == "--connections") opts.connections = std::stoi(value());
-    else if (a == "--server-pid") opts.server_pid = std::stoi(value());
-    else if (a == "--timeout") opts.timeout_s = std::stod(value());
-    else if (a == "-h" || a == "--help") {
-      stepway::bench::Usage();
-      return 0;
-    } else if (!a.empty() && a[0] != '-' && opts.scenario.empty()) {
-      opts.scenario = a;
-    } else {
-      std::fprintf(stderr, "transfer_bench: unknown argument %s\n", a.c_str());
-      stepway::bench::Usage();
-      return 2;
-    }
+  using stepway::bench::Arguments;
+  stepway::bench::Options opts;
+  const Arguments read = stepway::bench::ReadArguments(
+      "transfer_bench", argc, argv, opts.scenario,
+      [&opts](std::string_view a, const std::function<std::string()>& value) {
+        if (a == "--host") opts.client.host = value();
+        else if (a == "--port") opts.client.port = static_cast<unsigned short>(std::stoi(value()));
+        else if (a == "--lambda-port")
+          opts.lambda_port = static_cast<unsigned short>(std::stoi(value()));
+        else if (a == "--data") opts.data_dir = value();
+        else if (a == "--sessions") opts.sessions = std::stoi(value());
+        else if (a == "--files") opts.files = std::stoi(value());
+        else if (a == "--bytes") opts.file_bytes = std::stoi(value());
+        else if (a == "--connections") opts.connections = std::stoi(value());
+        else if (a == "--server-pid") opts.server_pid = std::stoi(value());
+        else if (a == "--timeout") opts.timeout_s = std::stod(value());
+        else return false;
+        return true;
+      });
+  if (read != Arguments::kRead) {
+    stepway::bench::Usage();
+    return read == Arguments::kHelp ? 0 : 2;
   }
-  if (opts.port == 0 || opts.lambda_port == 0 || opts.data_dir.empty() || opts.sessions <= 0 ||
-      opts.files <= 0 || opts.file_bytes <= 0 || opts.connections <= 0) {
+  if (opts.client.port == 0 || opts.lambda_port == 0 || opts.data_dir.empty() ||
+      opts.sessions <= 0 || opts.files <= 0 || opts.file_bytes <= 0 || opts.connections <= 0) {
     stepway::bench::Usage();
     return 2;
   }
