@@ -348,6 +348,15 @@ Execution::~Execution() = default;
 
 namespace {
 
+// Sets `slot` to the string `text`, reusing the slot's buffer when it holds a string already.
+void AssignString(json::Value& slot, std::string_view text) {
+  if (slot.is_string()) {
+    slot.get_string().assign(text);
+  } else {
+    slot = text;
+  }
+}
+
 // Links `e` into the chain of events of frame `f`.
 HistoryEvent& Chain(Execution::Frame& f, HistoryEvent& e) {
   e.previous_event_id = f.last_event_id;
@@ -358,7 +367,16 @@ HistoryEvent& Chain(Execution::Frame& f, HistoryEvent& e) {
 }  // namespace
 
 HistoryEvent& Execution::Emit(EventType type, const Environment& env, StepOutput& out) {
-  HistoryEvent& e = out.events.emplace_back();
+  HistoryEvent* event = &scratch_event_;
+  if (options_.record_events) {
+    event = &out.events.emplace_back();
+  } else {
+    // Nobody reads the scratch event; what the previous one held is let go, so that a payload
+    // it pointed to is owned only by the frames again (they change it in place when alone).
+    scratch_event_.payload.reset();
+    if (!scratch_event_.extra.empty()) scratch_event_.extra.clear();
+  }
+  HistoryEvent& e = *event;
   e.id = ++last_event_id_;
   e.previous_event_id = e.id - 1;
   e.timestamp = env.now;
@@ -368,13 +386,14 @@ HistoryEvent& Execution::Emit(EventType type, const Environment& env, StepOutput
 
 void Execution::SetStateContext(const Frame& f, const State& s) {
   // Updated in place, and the time printed once per instant: this runs for every state.
+  // The strings are assigned into the ones already there, which keeps their buffers.
   json::Object& state = context_.get_object()["State"].as_object();
-  state["Name"] = s.name;
+  AssignString(state["Name"], s.name);
   if (f.entered_time != formatted_time_ || formatted_time_text_.empty()) {
     formatted_time_ = f.entered_time;
     formatted_time_text_ = FormatIso8601(f.entered_time);
   }
-  state["EnteredTime"] = formatted_time_text_;
+  AssignString(state["EnteredTime"], formatted_time_text_);
   // AWS shows RetryCount only for the states that can retry.
   if (s.type == StateType::kTask || s.type == StateType::kParallel || s.type == StateType::kMap) {
     state["RetryCount"] = f.retry_count;
