@@ -362,22 +362,46 @@ std::optional<std::string> Base64Decode(std::string_view in) {
   return out;
 }
 
-std::optional<std::string> Hash(std::string_view data, std::string_view algorithm) {
-  const EVP_MD* md = algorithm == "MD5"       ? EVP_md5()
-                     : algorithm == "SHA-1"   ? EVP_sha1()
-                     : algorithm == "SHA-256" ? EVP_sha256()
-                     : algorithm == "SHA-384" ? EVP_sha384()
-                     : algorithm == "SHA-512" ? EVP_sha512()
+// The digest for an algorithm name of States.Hash. With OpenSSL 3 each is fetched once from the
+// default provider: EVP_sha256() and the like make EVP_Digest fetch the implementation again
+// on every call, which cost more than hashing a short string.
+const EVP_MD* Digest(std::string_view algorithm) {
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+  struct Fetched {
+    const EVP_MD* md5 = EVP_MD_fetch(nullptr, "MD5", nullptr);
+    const EVP_MD* sha1 = EVP_MD_fetch(nullptr, "SHA1", nullptr);
+    const EVP_MD* sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    const EVP_MD* sha384 = EVP_MD_fetch(nullptr, "SHA384", nullptr);
+    const EVP_MD* sha512 = EVP_MD_fetch(nullptr, "SHA512", nullptr);
+  };
+  static const Fetched fetched;  // kept for the process's life
+  const EVP_MD* md = algorithm == "MD5"       ? fetched.md5
+                     : algorithm == "SHA-1"   ? fetched.sha1
+                     : algorithm == "SHA-256" ? fetched.sha256
+                     : algorithm == "SHA-384" ? fetched.sha384
+                     : algorithm == "SHA-512" ? fetched.sha512
                                               : nullptr;
+  if (md != nullptr) return md;
+#endif
+  return algorithm == "MD5"       ? EVP_md5()
+         : algorithm == "SHA-1"   ? EVP_sha1()
+         : algorithm == "SHA-256" ? EVP_sha256()
+         : algorithm == "SHA-384" ? EVP_sha384()
+         : algorithm == "SHA-512" ? EVP_sha512()
+                                  : nullptr;
+}
+
+std::optional<std::string> Hash(std::string_view data, std::string_view algorithm) {
+  const EVP_MD* md = Digest(algorithm);
   if (md == nullptr) return std::nullopt;
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
   if (EVP_Digest(data.data(), data.size(), digest, &size, md, nullptr) != 1) return std::nullopt;
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
+  std::string out(2 * std::size_t(size), '\0');
   for (unsigned int k = 0; k < size; ++k) {
-    out += kHex[digest[k] >> 4];
-    out += kHex[digest[k] & 15];
+    out[2 * k] = kHex[digest[k] >> 4];
+    out[2 * k + 1] = kHex[digest[k] & 15];
   }
   return out;
 }
@@ -413,36 +437,50 @@ class Evaluator {
   Evaluator(const Scope& scope, std::string_view field) : scope_(scope), field_(field) {}
 
   Outcome<json::Value> Call(const IntrinsicCall::Impl& call) {
-    std::vector<json::Value> args;
-    args.reserve(call.args.size());
+    // Literals and the nodes simple paths name are read where they are; only what a nested
+    // call or a complex path produces is held here (reserved, so the pointers stay valid).
+    std::vector<json::Value> owned;
+    owned.reserve(call.args.size());
+    std::vector<const json::Value*> pointers;
+    pointers.reserve(call.args.size());
     for (const Argument& arg : call.args) {
-      auto v = Arg(arg);
-      if (!v) return v;
-      args.push_back(std::move(*v));
+      const json::Value* found = nullptr;
+      switch (arg.kind) {
+        case Argument::Kind::kLiteral: found = &arg.literal; break;
+        case Argument::Kind::kCall: {
+          auto v = Call(*arg.call);
+          if (!v) return v;
+          found = &owned.emplace_back(std::move(*v));
+          break;
+        }
+        case Argument::Kind::kPath: {
+          found = arg.path->Find(scope_);
+          if (found != nullptr) break;
+          auto v = arg.path->Evaluate(scope_);
+          if (!v) {
+            return Failed(errors::kRuntime,
+                          "The JSONPath '" + arg.path->text() + "' specified for the field '" +
+                              std::string(field_) + "' could not be found in the input '" +
+                              json::Serialize(scope_.input) + "'");
+          }
+          found = &owned.emplace_back(std::move(*v));
+          break;
+        }
+      }
+      pointers.push_back(found);
     }
-    return Apply(call, args);
+    return Apply(call, Args{pointers});
   }
 
  private:
-  Outcome<json::Value> Arg(const Argument& arg) {
-    switch (arg.kind) {
-      case Argument::Kind::kLiteral: return arg.literal;
-      case Argument::Kind::kCall: return Call(*arg.call);
-      case Argument::Kind::kPath: {
-        auto v = arg.path->Evaluate(scope_);
-        if (!v) {
-          return Failed(errors::kRuntime, "The JSONPath '" + arg.path->text() +
-                                              "' specified for the field '" + std::string(field_) +
-                                              "' could not be found in the input '" +
-                                              json::Serialize(scope_.input) + "'");
-        }
-        return std::move(*v);
-      }
-    }
-    return json::Value();
-  }
+  // The evaluated arguments of one call.
+  struct Args {
+    const std::vector<const json::Value*>& values;
+    const json::Value& operator[](std::size_t k) const { return *values[k]; }
+    std::size_t size() const { return values.size(); }
+  };
 
-  Outcome<json::Value> Format(const IntrinsicCall::Impl& call, std::vector<json::Value>& args) {
+  Outcome<json::Value> Format(const IntrinsicCall::Impl& call, const Args& args) {
     const std::string& name = call.name;
     if (!args[0].is_string()) return InvalidArguments(name, "the format must be a string");
     // A literal keeps its escapes so that `\{` is a brace, not the start of a placeholder.
@@ -475,7 +513,7 @@ class Evaluator {
     return json::Value(json::String(out));
   }
 
-  Outcome<json::Value> Apply(const IntrinsicCall::Impl& call, std::vector<json::Value>& args) {
+  Outcome<json::Value> Apply(const IntrinsicCall::Impl& call, const Args& args) {
     const std::string& name = call.name;
     auto invalid = [&](std::string_view detail) { return InvalidArguments(name, detail); };
     auto string_arg = [&](std::size_t k) -> const json::String* {
@@ -502,7 +540,12 @@ class Evaluator {
 
     if (name == "States.JsonToString") return json::Value(json::String(json::Serialize(args[0])));
 
-    if (name == "States.Array") return json::Value(json::Array(args.begin(), args.end()));
+    if (name == "States.Array") {
+      json::Array out;
+      out.reserve(args.size());
+      for (const json::Value* v : args.values) out.push_back(*v);
+      return json::Value(std::move(out));
+    }
 
     if (name == "States.ArrayPartition") {
       const json::Array* array = array_arg(0);

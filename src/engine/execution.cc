@@ -422,7 +422,10 @@ void Execution::Start(json::Value input, const Environment& env, StepOutput& out
   json::Object execution;
   execution["Id"] = info_.execution_arn;
   execution["Input"] = *payload;
-  execution["StartTime"] = FormatIso8601(info_.start_time);
+  // Printed through the cache SetStateContext uses: the first state usually enters at this time.
+  formatted_time_ = info_.start_time;
+  formatted_time_text_ = FormatIso8601(info_.start_time);
+  execution["StartTime"] = formatted_time_text_;
   execution["Name"] = info_.execution_name;
   execution["RoleArn"] = info_.role_arn;
   execution["RedriveCount"] = info_.redrive_count;
