@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cmath>
 #include <cstdint>
@@ -38,23 +39,55 @@ struct Argument {
   std::shared_ptr<const IntrinsicCall::Impl> call;
 };
 
+// The functions, so that a call is dispatched on a number rather than its name.
+enum class Function {
+  kFormat,
+  kStringToJson,
+  kJsonToString,
+  kArray,
+  kArrayPartition,
+  kArrayContains,
+  kArrayRange,
+  kArrayGetItem,
+  kArrayLength,
+  kArrayUnique,
+  kBase64Encode,
+  kBase64Decode,
+  kHash,
+  kJsonMerge,
+  kMathRandom,
+  kMathAdd,
+  kStringSplit,
+  kUUID,
+};
+
 struct Arity {
   std::string_view name;
   std::size_t min, max;
+  Function function;
 };
 
 constexpr std::size_t kAny = std::numeric_limits<std::size_t>::max();
 
 constexpr Arity kFunctions[] = {
-    {"States.Format", 1, kAny},       {"States.StringToJson", 1, 1},
-    {"States.JsonToString", 1, 1},    {"States.Array", 0, kAny},
-    {"States.ArrayPartition", 2, 2},  {"States.ArrayContains", 2, 2},
-    {"States.ArrayRange", 3, 3},      {"States.ArrayGetItem", 2, 2},
-    {"States.ArrayLength", 1, 1},     {"States.ArrayUnique", 1, 1},
-    {"States.Base64Encode", 1, 1},    {"States.Base64Decode", 1, 1},
-    {"States.Hash", 2, 2},            {"States.JsonMerge", 3, 3},
-    {"States.MathRandom", 2, 3},      {"States.MathAdd", 2, 2},
-    {"States.StringSplit", 2, 2},     {"States.UUID", 0, 0},
+    {"States.Format", 1, kAny, Function::kFormat},
+    {"States.StringToJson", 1, 1, Function::kStringToJson},
+    {"States.JsonToString", 1, 1, Function::kJsonToString},
+    {"States.Array", 0, kAny, Function::kArray},
+    {"States.ArrayPartition", 2, 2, Function::kArrayPartition},
+    {"States.ArrayContains", 2, 2, Function::kArrayContains},
+    {"States.ArrayRange", 3, 3, Function::kArrayRange},
+    {"States.ArrayGetItem", 2, 2, Function::kArrayGetItem},
+    {"States.ArrayLength", 1, 1, Function::kArrayLength},
+    {"States.ArrayUnique", 1, 1, Function::kArrayUnique},
+    {"States.Base64Encode", 1, 1, Function::kBase64Encode},
+    {"States.Base64Decode", 1, 1, Function::kBase64Decode},
+    {"States.Hash", 2, 2, Function::kHash},
+    {"States.JsonMerge", 3, 3, Function::kJsonMerge},
+    {"States.MathRandom", 2, 3, Function::kMathRandom},
+    {"States.MathAdd", 2, 2, Function::kMathAdd},
+    {"States.StringSplit", 2, 2, Function::kStringSplit},
+    {"States.UUID", 0, 0, Function::kUUID},
 };
 
 const Arity* FindFunction(std::string_view name) {
@@ -71,6 +104,7 @@ bool IsNameChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || 
 
 struct IntrinsicCall::Impl {
   std::string name;
+  Function function = Function::kFormat;
   std::vector<Argument> args;
 };
 
@@ -111,6 +145,7 @@ class CallParser {
     impl->name = std::string(s_.substr(start, i_ - start));
     const Arity* arity = FindFunction(impl->name);
     if (arity == nullptr) return Invalid("unknown function " + impl->name);
+    impl->function = arity->function;
     SkipSpace();
     if (i_ >= s_.size() || s_[i_] != '(') return Invalid("expected '(' after " + impl->name);
     ++i_;
@@ -438,19 +473,29 @@ class Evaluator {
 
   Outcome<json::Value> Call(const IntrinsicCall::Impl& call) {
     // Literals and the nodes simple paths name are read where they are; only what a nested
-    // call or a complex path produces is held here (reserved, so the pointers stay valid).
-    std::vector<json::Value> owned;
-    owned.reserve(call.args.size());
-    std::vector<const json::Value*> pointers;
-    pointers.reserve(call.args.size());
-    for (const Argument& arg : call.args) {
+    // call or a complex path produces is held here. Up to kInlineArgs arguments live on the
+    // stack; `owned` is reserved, so the pointers into it stay valid.
+    const std::size_t n = call.args.size();
+    std::array<const json::Value*, kInlineArgs> inline_pointers;
+    std::array<json::Value, kInlineArgs> inline_owned;
+    std::vector<const json::Value*> more_pointers;
+    std::vector<json::Value> more_owned;
+    if (n > kInlineArgs) {
+      more_pointers.resize(n);
+      more_owned.resize(n);
+    }
+    const json::Value** pointers = n > kInlineArgs ? more_pointers.data() : inline_pointers.data();
+    json::Value* owned = n > kInlineArgs ? more_owned.data() : inline_owned.data();
+    for (std::size_t k = 0; k < n; ++k) {
+      const Argument& arg = call.args[k];
       const json::Value* found = nullptr;
       switch (arg.kind) {
         case Argument::Kind::kLiteral: found = &arg.literal; break;
         case Argument::Kind::kCall: {
           auto v = Call(*arg.call);
           if (!v) return v;
-          found = &owned.emplace_back(std::move(*v));
+          owned[k] = std::move(*v);
+          found = &owned[k];
           break;
         }
         case Argument::Kind::kPath: {
@@ -463,21 +508,25 @@ class Evaluator {
                               std::string(field_) + "' could not be found in the input '" +
                               json::Serialize(scope_.input) + "'");
           }
-          found = &owned.emplace_back(std::move(*v));
+          owned[k] = std::move(*v);
+          found = &owned[k];
           break;
         }
       }
-      pointers.push_back(found);
+      pointers[k] = found;
     }
-    return Apply(call, Args{pointers});
+    return Apply(call, Args{pointers, n});
   }
 
  private:
+  static constexpr std::size_t kInlineArgs = 6;
+
   // The evaluated arguments of one call.
   struct Args {
-    const std::vector<const json::Value*>& values;
+    const json::Value* const* values;
+    std::size_t count;
     const json::Value& operator[](std::size_t k) const { return *values[k]; }
-    std::size_t size() const { return values.size(); }
+    std::size_t size() const { return count; }
   };
 
   Outcome<json::Value> Format(const IntrinsicCall::Impl& call, const Args& args) {
@@ -515,6 +564,7 @@ class Evaluator {
 
   Outcome<json::Value> Apply(const IntrinsicCall::Impl& call, const Args& args) {
     const std::string& name = call.name;
+    const Function fn = call.function;
     auto invalid = [&](std::string_view detail) { return InvalidArguments(name, detail); };
     auto string_arg = [&](std::size_t k) -> const json::String* {
       return args[k].is_string() ? &args[k].get_string() : nullptr;
@@ -523,9 +573,9 @@ class Evaluator {
       return args[k].is_array() ? &args[k].get_array() : nullptr;
     };
 
-    if (name == "States.Format") return Format(call, args);
+    if (fn == Function::kFormat) return Format(call, args);
 
-    if (name == "States.StringToJson") {
+    if (fn == Function::kStringToJson) {
       const json::String* s = string_arg(0);
       if (!s) return invalid("the argument must be a string");
       std::string_view text(*s);
@@ -538,16 +588,16 @@ class Evaluator {
       return std::move(*parsed);
     }
 
-    if (name == "States.JsonToString") return json::Value(json::String(json::Serialize(args[0])));
+    if (fn == Function::kJsonToString) return json::Value(json::String(json::Serialize(args[0])));
 
-    if (name == "States.Array") {
+    if (fn == Function::kArray) {
       json::Array out;
       out.reserve(args.size());
-      for (const json::Value* v : args.values) out.push_back(*v);
+      for (std::size_t k = 0; k < args.size(); ++k) out.push_back(args[k]);
       return json::Value(std::move(out));
     }
 
-    if (name == "States.ArrayPartition") {
+    if (fn == Function::kArrayPartition) {
       const json::Array* array = array_arg(0);
       auto size = ExactInt(args[1]);
       if (!array) return invalid("the first argument must be an array");
@@ -560,14 +610,14 @@ class Evaluator {
       return json::Value(std::move(out));
     }
 
-    if (name == "States.ArrayContains") {
+    if (fn == Function::kArrayContains) {
       const json::Array* array = array_arg(0);
       if (!array) return invalid("the first argument must be an array");
       return json::Value(std::any_of(array->begin(), array->end(),
                                      [&](const json::Value& e) { return json::Equal(e, args[1]); }));
     }
 
-    if (name == "States.ArrayRange") {
+    if (fn == Function::kArrayRange) {
       auto start = ExactInt(args[0]), end = ExactInt(args[1]), step = ExactInt(args[2]);
       if (!start || !end || !step) return invalid("the arguments must be integers");
       if (*step == 0) return invalid("the step must not be 0");
@@ -582,7 +632,7 @@ class Evaluator {
       return json::Value(std::move(out));
     }
 
-    if (name == "States.ArrayGetItem") {
+    if (fn == Function::kArrayGetItem) {
       const json::Array* array = array_arg(0);
       auto index = ExactInt(args[1]);
       if (!array) return invalid("the first argument must be an array");
@@ -591,13 +641,13 @@ class Evaluator {
       return (*array)[std::size_t(*index)];
     }
 
-    if (name == "States.ArrayLength") {
+    if (fn == Function::kArrayLength) {
       const json::Array* array = array_arg(0);
       if (!array) return invalid("the argument must be an array");
       return json::Value(std::int64_t(array->size()));
     }
 
-    if (name == "States.ArrayUnique") {
+    if (fn == Function::kArrayUnique) {
       const json::Array* array = array_arg(0);
       if (!array) return invalid("the argument must be an array");
       json::Array out;
@@ -610,19 +660,19 @@ class Evaluator {
       return json::Value(std::move(out));
     }
 
-    if (name == "States.Base64Encode" || name == "States.Base64Decode") {
+    if (fn == Function::kBase64Encode || fn == Function::kBase64Decode) {
       const json::String* s = string_arg(0);
       if (!s) return invalid("the argument must be a string");
       if (json::CodePointCount(*s) > kMaxIntrinsicStringChars) {
         return invalid("the string is longer than 10000 characters");
       }
-      if (name == "States.Base64Encode") return json::Value(json::String(Base64Encode(*s)));
+      if (fn == Function::kBase64Encode) return json::Value(json::String(Base64Encode(*s)));
       auto decoded = Base64Decode(*s);
       if (!decoded) return invalid("the argument is not valid base64");
       return json::Value(json::String(SanitizeUtf8(*decoded)));
     }
 
-    if (name == "States.Hash") {
+    if (fn == Function::kHash) {
       const json::String* data = string_arg(0);
       const json::String* algorithm = string_arg(1);
       if (!data) return invalid("the data must be a string");
@@ -637,7 +687,7 @@ class Evaluator {
       return json::Value(json::String(*digest));
     }
 
-    if (name == "States.JsonMerge") {
+    if (fn == Function::kJsonMerge) {
       if (!args[0].is_object() || !args[1].is_object()) {
         return invalid("the first two arguments must be JSON objects");
       }
@@ -649,7 +699,7 @@ class Evaluator {
       return json::Value(std::move(out));
     }
 
-    if (name == "States.MathAdd") {
+    if (fn == Function::kMathAdd) {
       auto a = RoundJava(args[0]), b = RoundJava(args[1]);
       if (!a || !b) return invalid("the arguments must be numbers");
       if (!FitsInt32(*a) || !FitsInt32(*b)) {
@@ -658,7 +708,7 @@ class Evaluator {
       return json::Value(*a + *b);
     }
 
-    if (name == "States.MathRandom") {
+    if (fn == Function::kMathRandom) {
       auto start = RoundJava(args[0]), end = RoundJava(args[1]);
       if (!start || !end) return invalid("the start and end must be numbers");
       if (!FitsInt32(*start) || !FitsInt32(*end)) {
@@ -680,14 +730,14 @@ class Evaluator {
       return json::Value(*start + std::int64_t(scope_.random->Next() % std::uint64_t(span)));
     }
 
-    if (name == "States.StringSplit") {
+    if (fn == Function::kStringSplit) {
       const json::String* s = string_arg(0);
       const json::String* delimiters = string_arg(1);
       if (!s || !delimiters) return invalid("the arguments must be strings");
       return json::Value(Split(*s, *delimiters));
     }
 
-    if (name == "States.UUID") {
+    if (fn == Function::kUUID) {
       if (scope_.random == nullptr) {
         return Failed(errors::kRuntime, "No source of randomness for States.UUID");
       }

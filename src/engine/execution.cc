@@ -317,8 +317,8 @@ asl::Outcome<Payload> PlaceResult(const asl::ReferencePath& path, Payload& input
     return tl::unexpected(path.Apply(json::Value(*input), std::move(result)).error());
   }
   if (input.use_count() == 1) {
-    json::Value target = TakeValue(std::move(input));
-    json::Value* node = &target;
+    // Changed where it is, and handed on as the same Payload (MakePayload made it non-const).
+    json::Value* node = &const_cast<json::Value&>(*input);
     for (const asl::ReferencePath::Step& step : path.steps()) {
       if (step.index >= 0) {
         node = &node->get_array()[std::size_t(step.index)];
@@ -328,7 +328,7 @@ asl::Outcome<Payload> PlaceResult(const asl::ReferencePath& path, Payload& input
       }
     }
     *node = std::move(result);
-    return MakePayload(std::move(target));
+    return std::move(input);
   }
   auto v = Rebuild(*input, path.steps(), 0, result);
   CHECK(v.has_value());
@@ -385,6 +385,7 @@ HistoryEvent& Execution::Emit(EventType type, const Environment& env, StepOutput
 }
 
 void Execution::SetStateContext(const Frame& f, const State& s) {
+  if (!definition_->reads_context) return;  // $$ was not built: nothing reads it
   // Updated in place, and the time printed once per instant: this runs for every state.
   // The strings are assigned into the ones already there, which keeps their buffers.
   json::Object& state = context_.get_object()["State"].as_object();
@@ -415,16 +416,13 @@ std::string Execution::RuntimePrefix(const Frame& f) const {
 // ---------------------------------------------------------------------------------------------
 // Driving
 
-void Execution::Start(json::Value input, const Environment& env, StepOutput& out) {
-  CHECK(root_ == nullptr);
-  Payload payload = MakePayload(std::move(input));
-
-  json::Object execution;
-  execution["Id"] = info_.execution_arn;
-  execution["Input"] = *payload;
+void Execution::BuildContext(const json::Value& input) {
   // Printed through the cache SetStateContext uses: the first state usually enters at this time.
   formatted_time_ = info_.start_time;
   formatted_time_text_ = FormatIso8601(info_.start_time);
+  json::Object execution;
+  execution["Id"] = info_.execution_arn;
+  execution["Input"] = input;
   execution["StartTime"] = formatted_time_text_;
   execution["Name"] = info_.execution_name;
   execution["RoleArn"] = info_.role_arn;
@@ -437,6 +435,15 @@ void Execution::Start(json::Value input, const Environment& env, StepOutput& out
   context["State"] = json::Object();
   context["StateMachine"] = std::move(machine);
   context_ = std::move(context);
+}
+
+void Execution::Start(json::Value input, const Environment& env, StepOutput& out) {
+  CHECK(root_ == nullptr);
+  Payload payload = MakePayload(std::move(input));
+  // $$ is built (and kept up to date per state) only when the definition may read it; it
+  // stays {} otherwise, so Map and Task states can still add and remove their members.
+  context_ = json::Object();
+  if (definition_->reads_context) BuildContext(*payload);
 
   HistoryEvent& started = Emit(EventType::kExecutionStarted, env, out);
   started.previous_event_id = 0;

@@ -233,6 +233,8 @@ class Execution {
                                             StepOutput& out);
 
   HistoryEvent& Emit(EventType type, const Environment& env, StepOutput& out);
+  // $$ at the start: Execution (with `input`), State (filled per state) and StateMachine.
+  void BuildContext(const json::Value& input);
   void SetStateContext(const Frame& f, const asl::State& s);
   asl::Scope MakeScope(const Frame& f, const json::Value& input, const Environment& env) const;
   std::string RuntimePrefix(const Frame& f) const;

@@ -1078,7 +1078,9 @@ TEST_F(ExecutionTest, InPlaceDataFlowGivesTheSameResults) {
       options_.record_payloads = mode.payloads;
       options_.record_events = mode.events;
       Start(c.definition, c.input);
-      if (!mode.events) EXPECT_TRUE(out_.events.empty());
+      if (!mode.events) {
+        EXPECT_TRUE(out_.events.empty());
+      }
       results.push_back(std::string(ExecutionStatusName(exec_->status())) + " " +
                         (exec_->status() == ExecutionStatus::kSucceeded
                              ? Output()
