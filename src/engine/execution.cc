@@ -1608,7 +1608,9 @@ bool Execution::TaskSucceeded(std::int64_t task_id, json::Value output, const En
 }
 
 void Execution::FinishTask(Frame& f, json::Value result, const Environment& env, StepOutput& out) {
-  if (ExceedsPayloadLimit(result, limits::kMaxPayloadBytes)) {
+  // Measured once: the bound also serves ExitWithResult, which would measure it again.
+  const std::size_t bound = SizeBound(result, limits::kMaxPayloadBytes);
+  if (bound > limits::kMaxPayloadBytes && ExceedsPayloadLimit(result, limits::kMaxPayloadBytes)) {
     FailState(f,
               Failure{asl::errors::kDataLimitExceeded,
                       "The state/task '" + f.current().name +
@@ -1617,7 +1619,8 @@ void Execution::FinishTask(Frame& f, json::Value result, const Environment& env,
               env, out);
     return;
   }
-  ExitWithResult(f, std::move(result), env, out);
+  ExitWithResult(f, std::move(result), env, out,
+                 bound <= limits::kMaxPayloadBytes ? bound : kUnknownSize);
 }
 
 bool Execution::TaskFailed(std::int64_t task_id, std::string error, std::string cause,

@@ -4,11 +4,23 @@ namespace stepway::engine {
 
 namespace {
 
+bool NeedsEscape(unsigned char c) { return (c < 0x20) | (c == '"') | (c == '\\'); }
+
 std::size_t StringBytes(std::string_view s) {
-  // Most strings need no escapes: count the bytes that do in a loop the compiler vectorises,
-  // and look closer only when there are some.
+  // Most strings need no escapes: count the bytes that do in a loop the compiler vectorises
+  // (or, for the short strings most keys and values are, a plain one), and look closer only
+  // when there are some.
   std::size_t special = 0;
-  for (unsigned char c : s) special += (c < 0x20) | (c == '"') | (c == '\\');
+  if (s.size() < 32) {
+    for (unsigned char c : s) {
+      if (NeedsEscape(c)) {
+        special = 1;
+        break;
+      }
+    }
+  } else {
+    for (unsigned char c : s) special += NeedsEscape(c);
+  }
   if (special == 0) return s.size() + 2;
   std::size_t n = 2;
   for (unsigned char c : s) {
