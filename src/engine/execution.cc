@@ -1057,7 +1057,7 @@ void Execution::CompleteFrame(Frame& f, Payload output, const Environment& env, 
   }
   if (parent->phase != Frame::Phase::kWaitChildren) return;  // parent already failing
   const State& ps = parent->current();
-  parent->results[f.child_index] = *output;
+  parent->results[f.child_index] = TakeValue(std::move(output));  // moved when not shared
   ++parent->completed;
   --parent->running;
   if (ps.type == StateType::kMap) {
@@ -1343,7 +1343,7 @@ void Execution::LaunchIterations(Frame& f, const Environment& env, StepOutput& o
       }
       input = std::move(*v);
     } else {
-      input = f.items[i];
+      input = std::move(f.items[i]);  // read by nothing else once its iteration starts
     }
     auto child = std::make_unique<Frame>();
     child->id = next_frame_id_++;
@@ -1386,6 +1386,9 @@ void Execution::FinishChildren(Frame& f, const Environment& env, StepOutput& out
   json::Value results = std::move(f.results);
   f.results = json::Array();
   f.items = json::Array();
+  // Without retriers nothing starts this state again from its effective input; letting it go
+  // leaves the input to ResultPath alone, to change in place rather than copy.
+  if (s.retry.empty()) f.effective.reset();
   ExitWithResult(f, std::move(results), env, out);
 }
 
@@ -1619,6 +1622,7 @@ void Execution::FinishTask(Frame& f, json::Value result, const Environment& env,
               env, out);
     return;
   }
+  if (f.current().retry.empty()) f.effective.reset();  // as in FinishChildren
   ExitWithResult(f, std::move(result), env, out,
                  bound <= limits::kMaxPayloadBytes ? bound : kUnknownSize);
 }
