@@ -449,7 +449,7 @@ void Execution::Start(json::Value input, const Environment& env, StepOutput& out
   started.previous_event_id = 0;
   started.payload = payload;
   started.payload_member = "input";
-  started.extra["roleArn"] = info_.role_arn;
+  if (options_.record_events) started.extra["roleArn"] = info_.role_arn;
 
   if (definition_->timeout_seconds) {
     execution_timer_ = NextId();

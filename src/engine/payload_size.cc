@@ -1,10 +1,21 @@
 #include "engine/payload_size.h"
 
+#include <array>
+
 namespace stepway::engine {
 
 namespace {
 
-bool NeedsEscape(unsigned char c) { return (c < 0x20) | (c == '"') | (c == '\\'); }
+constexpr bool NeedsEscape(unsigned char c) { return (c < 0x20) | (c == '"') | (c == '\\'); }
+
+// NeedsEscape for every byte, looked up in the short-string loop (one load per byte).
+constexpr std::array<bool, 256> kNeedsEscape = [] {
+  std::array<bool, 256> table{};
+  for (int c = 0; c < 256; ++c) {
+    table[std::size_t(c)] = NeedsEscape(static_cast<unsigned char>(c));
+  }
+  return table;
+}();
 
 std::size_t StringBytes(std::string_view s) {
   // Most strings need no escapes: count the bytes that do in a loop the compiler vectorises
@@ -12,12 +23,9 @@ std::size_t StringBytes(std::string_view s) {
   // when there are some.
   std::size_t special = 0;
   if (s.size() < 32) {
-    for (unsigned char c : s) {
-      if (NeedsEscape(c)) {
-        special = 1;
-        break;
-      }
-    }
+    bool any = false;
+    for (unsigned char c : s) any |= kNeedsEscape[c];
+    special = any;
   } else {
     for (unsigned char c : s) special += NeedsEscape(c);
   }
