@@ -309,8 +309,8 @@ bool Applicable(const json::Value& target, const std::vector<asl::ReferencePath:
 }
 
 // ResultPath (or a Catcher's ResultPath): `input` with `result` placed at `path`. When nothing
-// else holds the input (history events keep no payloads) it is changed in place; otherwise only
-// the objects along the path are copied.
+// else holds the input (history events keep no payloads) it is changed in place and moved out
+// of `input`; otherwise only the objects along the path are copied.
 asl::Outcome<Payload> PlaceResult(const asl::ReferencePath& path, Payload& input,
                                   json::Value result) {
   if (!Applicable(*input, path.steps())) {
@@ -807,6 +807,9 @@ void Execution::ExitWithResult(Frame& f, json::Value result, const Environment& 
   }
   if (result_bound == kUnknownSize) result_bound = SizeBound(result, limits::kMaxPayloadBytes);
   const bool put_back = f.took_subtree && result_bound == f.input_bound;
+  // From here the input may be changed in place (or replaced) when nothing else holds it: the
+  // failures left below (OutputPath matching nothing, the payload limit) are States.Runtime
+  // and States.DataLimitExceeded, which no Retry or Catch handles, so nothing reads it again.
   // ResultPath
   Payload output;
   std::size_t bound = kUnknownSize;
@@ -815,7 +818,14 @@ void Execution::ExitWithResult(Frame& f, json::Value result, const Environment& 
     bound = f.input_bound;
   } else if (IsRootPath(*s.result_path)) {
     bound = result_bound;
-    output = MakePayload(std::move(result));
+    if (f.input.use_count() == 1) {
+      // The result replaces an input nothing else holds: it takes the input's place, and
+      // the Payload (MakePayload made it non-const) is handed on without a new allocation.
+      const_cast<json::Value&>(*f.input) = std::move(result);
+      output = std::move(f.input);
+    } else {
+      output = MakePayload(std::move(result));
+    }
   } else if (put_back) {
     // TakeSubtree moved this node out of the input and it goes back unchanged in size.
     bound = f.input_bound;

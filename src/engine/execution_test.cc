@@ -1097,6 +1097,36 @@ TEST_F(ExecutionTest, InPlaceDataFlowGivesTheSameResults) {
   EXPECT_EQ(exec_->error(), "States.DataLimitExceeded");
 }
 
+// After ResultPath the input may have been changed in place or replaced (no payloads
+// recorded): the failures that can still follow, OutputPath matching nothing and the payload
+// limit, are terminal (no Retry or Catch reads the input again), and read the same in every mode.
+TEST_F(ExecutionTest, FailuresAfterResultPathAreTheSameWithoutRecordedPayloads) {
+  struct Mode {
+    bool payloads, events;
+  };
+  for (std::string_view result_path : {R"("$.r")", R"("$")"}) {
+    std::vector<std::string> results;
+    for (Mode mode : {Mode{true, true}, Mode{false, true}, Mode{false, false}}) {
+      options_.record_payloads = mode.payloads;
+      options_.record_events = mode.events;
+      Start(std::string(R"({"StartAt":"T","States":{"T":{"Type":"Task",
+          "Resource":"arn:aws:states:::lambda:invoke","ResultPath":)") +
+                std::string(result_path) + R"(,"OutputPath":"$.missing",
+          "Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.err","Next":"P"}],"End":true},
+          "P":{"Type":"Pass","End":true}}})",
+            R"({"a":1})");
+      ASSERT_FALSE(tasks_.empty());
+      EXPECT_TRUE(Succeed(tasks_.back().task_id, R"({"v":2})"));
+      results.push_back(std::string(ExecutionStatusName(exec_->status())) + " " + exec_->error() +
+                        " " + exec_->cause());
+    }
+    EXPECT_EQ(results[0].rfind("FAILED States.Runtime ", 0), 0u) << results[0];
+    EXPECT_EQ(results[0], results[1]) << result_path;
+    EXPECT_EQ(results[0], results[2]) << result_path;
+  }
+  options_ = ExecutionOptions();
+}
+
 // ---------------------------------------------------------------------------------------------
 // Variables
 
