@@ -534,11 +534,21 @@ class Evaluator {
     if (!args[0].is_string()) return InvalidArguments(name, "the format must be a string");
     // A literal keeps its escapes so that `\{` is a brace, not the start of a placeholder.
     const Argument& first = call.args[0];
-    const std::string text = first.raw_string ? *first.raw_string : std::string(args[0].get_string());
+    const std::string_view text = first.raw_string ? std::string_view(*first.raw_string)
+                                                   : std::string_view(args[0].get_string());
     const bool escapes = first.raw_string.has_value();
     std::string out;
+    out.reserve(text.size() + 8 * (args.size() - 1));
     std::size_t next_arg = 1;
     for (std::size_t k = 0; k < text.size(); ++k) {
+      // Copy the run of plain characters up to the next escape or brace at once.
+      std::size_t plain = k;
+      while (plain < text.size() && text[plain] != '\\' && text[plain] != '{') ++plain;
+      if (plain > k) {
+        out.append(text.substr(k, plain - k));
+        k = plain;
+        if (k == text.size()) break;
+      }
       const char c = text[k];
       if (escapes && c == '\\' && k + 1 < text.size()) {
         const char e = text[++k];
