@@ -1489,23 +1489,26 @@ void Execution::ScheduleTask(Frame& f, const Environment& env, StepOutput& out) 
   const TaskEvents types = TaskEventsFor(f.resource.kind);
   HistoryEvent& e = Chain(f, Emit(types.scheduled, env, out));
   Payload parameters = options_.record_payloads ? MakePayload(task.input) : nullptr;
-  switch (f.resource.kind) {
-    case ResourceKind::kActivity:
-    case ResourceKind::kLambdaFunction:
-      e.resource = f.resource.arn;
-      e.payload = std::move(parameters);
-      e.payload_member = "input";
-      break;
-    default:
-      e.resource_type = f.resource.EventResourceType();
-      e.resource = f.resource.EventResource();
-      e.extra["region"] = f.resource.region.empty() ? "us-east-1" : f.resource.region;
-      e.payload = std::move(parameters);
-      e.payload_member = "parameters";
-      break;
+  // The event's details are built only when someone keeps the event.
+  if (options_.record_events) {
+    switch (f.resource.kind) {
+      case ResourceKind::kActivity:
+      case ResourceKind::kLambdaFunction:
+        e.resource = f.resource.arn;
+        e.payload = std::move(parameters);
+        e.payload_member = "input";
+        break;
+      default:
+        e.resource_type = f.resource.EventResourceType();
+        e.resource = f.resource.EventResource();
+        e.extra["region"] = f.resource.region.empty() ? "us-east-1" : f.resource.region;
+        e.payload = std::move(parameters);
+        e.payload_member = "parameters";
+        break;
+    }
+    if (task.timeout_seconds) e.extra["timeoutInSeconds"] = *task.timeout_seconds;
+    if (task.heartbeat_seconds) e.extra["heartbeatInSeconds"] = *task.heartbeat_seconds;
   }
-  if (task.timeout_seconds) e.extra["timeoutInSeconds"] = *task.timeout_seconds;
-  if (task.heartbeat_seconds) e.extra["heartbeatInSeconds"] = *task.heartbeat_seconds;
 
   f.task_id = task.task_id;
   f.task_started = false;
@@ -1602,7 +1605,7 @@ bool Execution::TaskSucceeded(std::int64_t task_id, json::Value output, const En
   f->timeout_timer = 0;
   const TaskEvents types = TaskEventsFor(f->resource.kind);
   HistoryEvent& e = Chain(*f, Emit(types.succeeded, env, out));
-  if (f->resource.kind == ResourceKind::kService) {
+  if (options_.record_events && f->resource.kind == ResourceKind::kService) {
     e.resource_type = f->resource.EventResourceType();
     e.resource = f->resource.EventResource();
   }
