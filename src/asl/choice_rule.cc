@@ -294,10 +294,13 @@ Outcome<bool> ChoiceRule::Impl::Evaluate(const Scope& scope) const {
       break;
   }
 
-  const std::optional<json::Value> value = variable->Evaluate(scope);
+  // Simple paths are read where they point; the others are evaluated into a copy.
+  std::optional<json::Value> copy;
+  const json::Value* value = variable->Find(scope);
+  if (value == nullptr && (copy = variable->Evaluate(scope))) value = &*copy;
   const std::string_view name = op->name;
-  if (name == "IsPresent") return value.has_value() == operand.get_bool();
-  if (!value) return tl::unexpected(InvalidPath(*variable));
+  if (name == "IsPresent") return (value != nullptr) == operand.get_bool();
+  if (value == nullptr) return tl::unexpected(InvalidPath(*variable));
 
   if (op->operand == Operand::kTypeTest) {
     bool is = false;
@@ -316,8 +319,12 @@ Outcome<bool> ChoiceRule::Impl::Evaluate(const Scope& scope) const {
   }
 
   if (operand_path) {
-    const std::optional<json::Value> against = operand_path->Evaluate(scope);
-    if (!against) return tl::unexpected(InvalidPath(*operand_path));
+    std::optional<json::Value> against_copy;
+    const json::Value* against = operand_path->Find(scope);
+    if (against == nullptr && (against_copy = operand_path->Evaluate(scope))) {
+      against = &*against_copy;
+    }
+    if (against == nullptr) return tl::unexpected(InvalidPath(*operand_path));
     return Compare(*value, *against);
   }
   return Compare(*value, operand);

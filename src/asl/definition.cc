@@ -41,6 +41,28 @@ namespace v = validation;
 
 using FieldList = std::initializer_list<std::string_view>;
 
+// Whether any key or string in `v` mentions the context object: `$$` (JSONPath; in JSONata
+// the input root, counted too) or JSONata's `$states` (which holds `$states.context`).
+bool MentionsContext(const json::Value& v) {
+  auto mentions = [](std::string_view s) {
+    return s.find("$$") != std::string_view::npos || s.find("$states") != std::string_view::npos;
+  };
+  switch (v.kind()) {
+    case json::Kind::string: return mentions(v.get_string());
+    case json::Kind::array:
+      for (const json::Value& e : v.get_array()) {
+        if (MentionsContext(e)) return true;
+      }
+      return false;
+    case json::Kind::object:
+      for (const auto& kv : v.get_object()) {
+        if (mentions(kv.key()) || MentionsContext(kv.value())) return true;
+      }
+      return false;
+    default: return false;
+  }
+}
+
 bool Contains(FieldList list, std::string_view field) {
   return std::find(list.begin(), list.end(), field) != list.end();
 }
@@ -185,6 +207,7 @@ class Parser {
     ParseMachineInto(root, "", MachineKind::kTop, definition->machine);
     definition->machine.query_language = top_language_;
     definition->raw = root;
+    definition->reads_context = MentionsContext(root);
 
     if (schema_errors_ == 0) CheckTransitions();
     return definition;

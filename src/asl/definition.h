@@ -162,6 +162,11 @@ struct Definition {
   std::string version;                          // "1.0" when given
   std::optional<std::int64_t> timeout_seconds;  // top-level TimeoutSeconds
   json::Value raw;                              // the definition as parsed
+  // Whether anything in the definition may read the context object: some string in it (a
+  // path, a template, an intrinsic's argument, a JSONata expression) mentions `$$` or
+  // `$states`. When false the interpreter need not keep $$ up to date. Conservative: true
+  // unless ParseDefinition found no such string.
+  bool reads_context = true;
   // Every JSONata expression of the JSONata-mode states, compiled when parsed.
   JsonataExpressions jsonata;
 };

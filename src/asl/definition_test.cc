@@ -161,6 +161,21 @@ TEST(DefinitionTest, NullPathsMeanDiscardOrEmpty) {
   EXPECT_TRUE(s.end);
 }
 
+// The interpreter keeps $$ up to date only for definitions that may read it.
+TEST(DefinitionTest, ReadsContextWhenAnyStringMentionsIt) {
+  auto reads = [](std::string_view state) {
+    const ParsedDefinition parsed = Parse(OneState(state));
+    EXPECT_NE(parsed.definition, nullptr) << Describe(parsed.diagnostics);
+    return parsed.definition != nullptr && parsed.definition->reads_context;
+  };
+  EXPECT_FALSE(reads(R"({"Type":"Pass","Parameters":{"a.$":"$.x"},"End":true})"));
+  EXPECT_TRUE(reads(R"({"Type":"Pass","Parameters":{"a.$":"$$.State.Name"},"End":true})"));
+  EXPECT_TRUE(reads(
+      R"j({"Type":"Pass","Parameters":{"a.$":"States.Format('{}', $$.Execution.Id)"},"End":true})j"));
+  EXPECT_TRUE(reads(
+      R"({"Type":"Pass","QueryLanguage":"JSONata","Output":"{% $states.context.State.Name %}","End":true})"));
+}
+
 TEST(DefinitionTest, ParallelAndMapAreNestedMachines) {
   const ParsedDefinition parsed = Parse(R"({"StartAt":"P","States":{
     "P":{"Type":"Parallel","Branches":[

@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cmath>
 #include <cstdint>
@@ -38,23 +39,55 @@ struct Argument {
   std::shared_ptr<const IntrinsicCall::Impl> call;
 };
 
+// The functions, so that a call is dispatched on a number rather than its name.
+enum class Function {
+  kFormat,
+  kStringToJson,
+  kJsonToString,
+  kArray,
+  kArrayPartition,
+  kArrayContains,
+  kArrayRange,
+  kArrayGetItem,
+  kArrayLength,
+  kArrayUnique,
+  kBase64Encode,
+  kBase64Decode,
+  kHash,
+  kJsonMerge,
+  kMathRandom,
+  kMathAdd,
+  kStringSplit,
+  kUUID,
+};
+
 struct Arity {
   std::string_view name;
   std::size_t min, max;
+  Function function;
 };
 
 constexpr std::size_t kAny = std::numeric_limits<std::size_t>::max();
 
 constexpr Arity kFunctions[] = {
-    {"States.Format", 1, kAny},       {"States.StringToJson", 1, 1},
-    {"States.JsonToString", 1, 1},    {"States.Array", 0, kAny},
-    {"States.ArrayPartition", 2, 2},  {"States.ArrayContains", 2, 2},
-    {"States.ArrayRange", 3, 3},      {"States.ArrayGetItem", 2, 2},
-    {"States.ArrayLength", 1, 1},     {"States.ArrayUnique", 1, 1},
-    {"States.Base64Encode", 1, 1},    {"States.Base64Decode", 1, 1},
-    {"States.Hash", 2, 2},            {"States.JsonMerge", 3, 3},
-    {"States.MathRandom", 2, 3},      {"States.MathAdd", 2, 2},
-    {"States.StringSplit", 2, 2},     {"States.UUID", 0, 0},
+    {"States.Format", 1, kAny, Function::kFormat},
+    {"States.StringToJson", 1, 1, Function::kStringToJson},
+    {"States.JsonToString", 1, 1, Function::kJsonToString},
+    {"States.Array", 0, kAny, Function::kArray},
+    {"States.ArrayPartition", 2, 2, Function::kArrayPartition},
+    {"States.ArrayContains", 2, 2, Function::kArrayContains},
+    {"States.ArrayRange", 3, 3, Function::kArrayRange},
+    {"States.ArrayGetItem", 2, 2, Function::kArrayGetItem},
+    {"States.ArrayLength", 1, 1, Function::kArrayLength},
+    {"States.ArrayUnique", 1, 1, Function::kArrayUnique},
+    {"States.Base64Encode", 1, 1, Function::kBase64Encode},
+    {"States.Base64Decode", 1, 1, Function::kBase64Decode},
+    {"States.Hash", 2, 2, Function::kHash},
+    {"States.JsonMerge", 3, 3, Function::kJsonMerge},
+    {"States.MathRandom", 2, 3, Function::kMathRandom},
+    {"States.MathAdd", 2, 2, Function::kMathAdd},
+    {"States.StringSplit", 2, 2, Function::kStringSplit},
+    {"States.UUID", 0, 0, Function::kUUID},
 };
 
 const Arity* FindFunction(std::string_view name) {
@@ -71,6 +104,7 @@ bool IsNameChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || 
 
 struct IntrinsicCall::Impl {
   std::string name;
+  Function function = Function::kFormat;
   std::vector<Argument> args;
 };
 
@@ -111,6 +145,7 @@ class CallParser {
     impl->name = std::string(s_.substr(start, i_ - start));
     const Arity* arity = FindFunction(impl->name);
     if (arity == nullptr) return Invalid("unknown function " + impl->name);
+    impl->function = arity->function;
     SkipSpace();
     if (i_ >= s_.size() || s_[i_] != '(') return Invalid("expected '(' after " + impl->name);
     ++i_;
@@ -362,22 +397,46 @@ std::optional<std::string> Base64Decode(std::string_view in) {
   return out;
 }
 
-std::optional<std::string> Hash(std::string_view data, std::string_view algorithm) {
-  const EVP_MD* md = algorithm == "MD5"       ? EVP_md5()
-                     : algorithm == "SHA-1"   ? EVP_sha1()
-                     : algorithm == "SHA-256" ? EVP_sha256()
-                     : algorithm == "SHA-384" ? EVP_sha384()
-                     : algorithm == "SHA-512" ? EVP_sha512()
+// The digest for an algorithm name of States.Hash. With OpenSSL 3 each is fetched once from the
+// default provider: EVP_sha256() and the like make EVP_Digest fetch the implementation again
+// on every call, which cost more than hashing a short string.
+const EVP_MD* Digest(std::string_view algorithm) {
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+  struct Fetched {
+    const EVP_MD* md5 = EVP_MD_fetch(nullptr, "MD5", nullptr);
+    const EVP_MD* sha1 = EVP_MD_fetch(nullptr, "SHA1", nullptr);
+    const EVP_MD* sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    const EVP_MD* sha384 = EVP_MD_fetch(nullptr, "SHA384", nullptr);
+    const EVP_MD* sha512 = EVP_MD_fetch(nullptr, "SHA512", nullptr);
+  };
+  static const Fetched fetched;  // kept for the process's life
+  const EVP_MD* md = algorithm == "MD5"       ? fetched.md5
+                     : algorithm == "SHA-1"   ? fetched.sha1
+                     : algorithm == "SHA-256" ? fetched.sha256
+                     : algorithm == "SHA-384" ? fetched.sha384
+                     : algorithm == "SHA-512" ? fetched.sha512
                                               : nullptr;
+  if (md != nullptr) return md;
+#endif
+  return algorithm == "MD5"       ? EVP_md5()
+         : algorithm == "SHA-1"   ? EVP_sha1()
+         : algorithm == "SHA-256" ? EVP_sha256()
+         : algorithm == "SHA-384" ? EVP_sha384()
+         : algorithm == "SHA-512" ? EVP_sha512()
+                                  : nullptr;
+}
+
+std::optional<std::string> Hash(std::string_view data, std::string_view algorithm) {
+  const EVP_MD* md = Digest(algorithm);
   if (md == nullptr) return std::nullopt;
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
   if (EVP_Digest(data.data(), data.size(), digest, &size, md, nullptr) != 1) return std::nullopt;
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
+  std::string out(2 * std::size_t(size), '\0');
   for (unsigned int k = 0; k < size; ++k) {
-    out += kHex[digest[k] >> 4];
-    out += kHex[digest[k] & 15];
+    out[2 * k] = kHex[digest[k] >> 4];
+    out[2 * k + 1] = kHex[digest[k] & 15];
   }
   return out;
 }
@@ -413,45 +472,83 @@ class Evaluator {
   Evaluator(const Scope& scope, std::string_view field) : scope_(scope), field_(field) {}
 
   Outcome<json::Value> Call(const IntrinsicCall::Impl& call) {
-    std::vector<json::Value> args;
-    args.reserve(call.args.size());
-    for (const Argument& arg : call.args) {
-      auto v = Arg(arg);
-      if (!v) return v;
-      args.push_back(std::move(*v));
+    // Literals and the nodes simple paths name are read where they are; only what a nested
+    // call or a complex path produces is held here. Up to kInlineArgs arguments live on the
+    // stack; `owned` is reserved, so the pointers into it stay valid.
+    const std::size_t n = call.args.size();
+    std::array<const json::Value*, kInlineArgs> inline_pointers;
+    std::array<json::Value, kInlineArgs> inline_owned;
+    std::vector<const json::Value*> more_pointers;
+    std::vector<json::Value> more_owned;
+    if (n > kInlineArgs) {
+      more_pointers.resize(n);
+      more_owned.resize(n);
     }
-    return Apply(call, args);
+    const json::Value** pointers = n > kInlineArgs ? more_pointers.data() : inline_pointers.data();
+    json::Value* owned = n > kInlineArgs ? more_owned.data() : inline_owned.data();
+    for (std::size_t k = 0; k < n; ++k) {
+      const Argument& arg = call.args[k];
+      const json::Value* found = nullptr;
+      switch (arg.kind) {
+        case Argument::Kind::kLiteral: found = &arg.literal; break;
+        case Argument::Kind::kCall: {
+          auto v = Call(*arg.call);
+          if (!v) return v;
+          owned[k] = std::move(*v);
+          found = &owned[k];
+          break;
+        }
+        case Argument::Kind::kPath: {
+          found = arg.path->Find(scope_);
+          if (found != nullptr) break;
+          auto v = arg.path->Evaluate(scope_);
+          if (!v) {
+            return Failed(errors::kRuntime,
+                          "The JSONPath '" + arg.path->text() + "' specified for the field '" +
+                              std::string(field_) + "' could not be found in the input '" +
+                              json::Serialize(scope_.input) + "'");
+          }
+          owned[k] = std::move(*v);
+          found = &owned[k];
+          break;
+        }
+      }
+      pointers[k] = found;
+    }
+    return Apply(call, Args{pointers, n});
   }
 
  private:
-  Outcome<json::Value> Arg(const Argument& arg) {
-    switch (arg.kind) {
-      case Argument::Kind::kLiteral: return arg.literal;
-      case Argument::Kind::kCall: return Call(*arg.call);
-      case Argument::Kind::kPath: {
-        auto v = arg.path->Evaluate(scope_);
-        if (!v) {
-          return Failed(errors::kRuntime, "The JSONPath '" + arg.path->text() +
-                                              "' specified for the field '" + std::string(field_) +
-                                              "' could not be found in the input '" +
-                                              json::Serialize(scope_.input) + "'");
-        }
-        return std::move(*v);
-      }
-    }
-    return json::Value();
-  }
+  static constexpr std::size_t kInlineArgs = 6;
 
-  Outcome<json::Value> Format(const IntrinsicCall::Impl& call, std::vector<json::Value>& args) {
+  // The evaluated arguments of one call.
+  struct Args {
+    const json::Value* const* values;
+    std::size_t count;
+    const json::Value& operator[](std::size_t k) const { return *values[k]; }
+    std::size_t size() const { return count; }
+  };
+
+  Outcome<json::Value> Format(const IntrinsicCall::Impl& call, const Args& args) {
     const std::string& name = call.name;
     if (!args[0].is_string()) return InvalidArguments(name, "the format must be a string");
     // A literal keeps its escapes so that `\{` is a brace, not the start of a placeholder.
     const Argument& first = call.args[0];
-    const std::string text = first.raw_string ? *first.raw_string : std::string(args[0].get_string());
+    const std::string_view text = first.raw_string ? std::string_view(*first.raw_string)
+                                                   : std::string_view(args[0].get_string());
     const bool escapes = first.raw_string.has_value();
     std::string out;
+    out.reserve(text.size() + 8 * (args.size() - 1));
     std::size_t next_arg = 1;
     for (std::size_t k = 0; k < text.size(); ++k) {
+      // Copy the run of plain characters up to the next escape or brace at once.
+      std::size_t plain = k;
+      while (plain < text.size() && text[plain] != '\\' && text[plain] != '{') ++plain;
+      if (plain > k) {
+        out.append(text.substr(k, plain - k));
+        k = plain;
+        if (k == text.size()) break;
+      }
       const char c = text[k];
       if (escapes && c == '\\' && k + 1 < text.size()) {
         const char e = text[++k];
@@ -475,8 +572,9 @@ class Evaluator {
     return json::Value(json::String(out));
   }
 
-  Outcome<json::Value> Apply(const IntrinsicCall::Impl& call, std::vector<json::Value>& args) {
+  Outcome<json::Value> Apply(const IntrinsicCall::Impl& call, const Args& args) {
     const std::string& name = call.name;
+    const Function fn = call.function;
     auto invalid = [&](std::string_view detail) { return InvalidArguments(name, detail); };
     auto string_arg = [&](std::size_t k) -> const json::String* {
       return args[k].is_string() ? &args[k].get_string() : nullptr;
@@ -485,9 +583,9 @@ class Evaluator {
       return args[k].is_array() ? &args[k].get_array() : nullptr;
     };
 
-    if (name == "States.Format") return Format(call, args);
+    if (fn == Function::kFormat) return Format(call, args);
 
-    if (name == "States.StringToJson") {
+    if (fn == Function::kStringToJson) {
       const json::String* s = string_arg(0);
       if (!s) return invalid("the argument must be a string");
       std::string_view text(*s);
@@ -500,11 +598,16 @@ class Evaluator {
       return std::move(*parsed);
     }
 
-    if (name == "States.JsonToString") return json::Value(json::String(json::Serialize(args[0])));
+    if (fn == Function::kJsonToString) return json::Value(json::String(json::Serialize(args[0])));
 
-    if (name == "States.Array") return json::Value(json::Array(args.begin(), args.end()));
+    if (fn == Function::kArray) {
+      json::Array out;
+      out.reserve(args.size());
+      for (std::size_t k = 0; k < args.size(); ++k) out.push_back(args[k]);
+      return json::Value(std::move(out));
+    }
 
-    if (name == "States.ArrayPartition") {
+    if (fn == Function::kArrayPartition) {
       const json::Array* array = array_arg(0);
       auto size = ExactInt(args[1]);
       if (!array) return invalid("the first argument must be an array");
@@ -517,14 +620,14 @@ class Evaluator {
       return json::Value(std::move(out));
     }
 
-    if (name == "States.ArrayContains") {
+    if (fn == Function::kArrayContains) {
       const json::Array* array = array_arg(0);
       if (!array) return invalid("the first argument must be an array");
       return json::Value(std::any_of(array->begin(), array->end(),
                                      [&](const json::Value& e) { return json::Equal(e, args[1]); }));
     }
 
-    if (name == "States.ArrayRange") {
+    if (fn == Function::kArrayRange) {
       auto start = ExactInt(args[0]), end = ExactInt(args[1]), step = ExactInt(args[2]);
       if (!start || !end || !step) return invalid("the arguments must be integers");
       if (*step == 0) return invalid("the step must not be 0");
@@ -539,7 +642,7 @@ class Evaluator {
       return json::Value(std::move(out));
     }
 
-    if (name == "States.ArrayGetItem") {
+    if (fn == Function::kArrayGetItem) {
       const json::Array* array = array_arg(0);
       auto index = ExactInt(args[1]);
       if (!array) return invalid("the first argument must be an array");
@@ -548,13 +651,13 @@ class Evaluator {
       return (*array)[std::size_t(*index)];
     }
 
-    if (name == "States.ArrayLength") {
+    if (fn == Function::kArrayLength) {
       const json::Array* array = array_arg(0);
       if (!array) return invalid("the argument must be an array");
       return json::Value(std::int64_t(array->size()));
     }
 
-    if (name == "States.ArrayUnique") {
+    if (fn == Function::kArrayUnique) {
       const json::Array* array = array_arg(0);
       if (!array) return invalid("the argument must be an array");
       json::Array out;
@@ -567,19 +670,19 @@ class Evaluator {
       return json::Value(std::move(out));
     }
 
-    if (name == "States.Base64Encode" || name == "States.Base64Decode") {
+    if (fn == Function::kBase64Encode || fn == Function::kBase64Decode) {
       const json::String* s = string_arg(0);
       if (!s) return invalid("the argument must be a string");
       if (json::CodePointCount(*s) > kMaxIntrinsicStringChars) {
         return invalid("the string is longer than 10000 characters");
       }
-      if (name == "States.Base64Encode") return json::Value(json::String(Base64Encode(*s)));
+      if (fn == Function::kBase64Encode) return json::Value(json::String(Base64Encode(*s)));
       auto decoded = Base64Decode(*s);
       if (!decoded) return invalid("the argument is not valid base64");
       return json::Value(json::String(SanitizeUtf8(*decoded)));
     }
 
-    if (name == "States.Hash") {
+    if (fn == Function::kHash) {
       const json::String* data = string_arg(0);
       const json::String* algorithm = string_arg(1);
       if (!data) return invalid("the data must be a string");
@@ -594,7 +697,7 @@ class Evaluator {
       return json::Value(json::String(*digest));
     }
 
-    if (name == "States.JsonMerge") {
+    if (fn == Function::kJsonMerge) {
       if (!args[0].is_object() || !args[1].is_object()) {
         return invalid("the first two arguments must be JSON objects");
       }
@@ -606,7 +709,7 @@ class Evaluator {
       return json::Value(std::move(out));
     }
 
-    if (name == "States.MathAdd") {
+    if (fn == Function::kMathAdd) {
       auto a = RoundJava(args[0]), b = RoundJava(args[1]);
       if (!a || !b) return invalid("the arguments must be numbers");
       if (!FitsInt32(*a) || !FitsInt32(*b)) {
@@ -615,7 +718,7 @@ class Evaluator {
       return json::Value(*a + *b);
     }
 
-    if (name == "States.MathRandom") {
+    if (fn == Function::kMathRandom) {
       auto start = RoundJava(args[0]), end = RoundJava(args[1]);
       if (!start || !end) return invalid("the start and end must be numbers");
       if (!FitsInt32(*start) || !FitsInt32(*end)) {
@@ -637,14 +740,14 @@ class Evaluator {
       return json::Value(*start + std::int64_t(scope_.random->Next() % std::uint64_t(span)));
     }
 
-    if (name == "States.StringSplit") {
+    if (fn == Function::kStringSplit) {
       const json::String* s = string_arg(0);
       const json::String* delimiters = string_arg(1);
       if (!s || !delimiters) return invalid("the arguments must be strings");
       return json::Value(Split(*s, *delimiters));
     }
 
-    if (name == "States.UUID") {
+    if (fn == Function::kUUID) {
       if (scope_.random == nullptr) {
         return Failed(errors::kRuntime, "No source of randomness for States.UUID");
       }

@@ -1119,6 +1119,19 @@ Result<json::Value> Path::Read(const Scope& scope) const {
   return ReadFrom(*document);
 }
 
+const json::Value* Path::Find(const Scope& scope) const {
+  if (!impl_->simple) return nullptr;
+  const json::Value* document = nullptr;
+  switch (impl_->root) {
+    case Root::kInput: document = &scope.input; break;
+    case Root::kContext: document = &scope.context; break;
+    case Root::kVariable:
+      document = scope.variables ? scope.variables->Lookup(impl_->variable) : nullptr;
+      break;
+  }
+  return document ? impl_->Walk(*document) : nullptr;
+}
+
 Result<json::Value> Path::ReadFrom(const json::Value& document) const {
   if (impl_->simple) {
     if (const json::Value* v = impl_->Walk(document)) return *v;

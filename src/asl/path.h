@@ -40,6 +40,11 @@ class Path {
   // out of range, a step into a non-container) or the variable does not exist.
   std::optional<json::Value> Evaluate(const Scope& scope) const;
 
+  // The node a simple path (a definite chain of member names and indexes) names in `scope`,
+  // without copying it; valid while the scope's values are unchanged. nullptr when the path is
+  // not simple or names nothing: Evaluate() then gives the value, or says why there is none.
+  const json::Value* Find(const Scope& scope) const;
+
   // Evaluate() with Jayway's reason when nothing is found, for the messages AWS builds from it
   // (InputPath: "Invalid path '$.x' : No results for path: $['x']"). On failure: kNotFound with
   // "No results for path: $['x']", "Missing property in path $['a']", "The path $['a'] is null",

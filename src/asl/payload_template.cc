@@ -19,6 +19,9 @@ struct Node {
   std::optional<Path> path;
   std::optional<IntrinsicCall> call;
   std::string field;  // the member as written ("x.$"), for messages
+  // kObject: no two members have the same output name ("x" and "x.$" both given), so each can
+  // be added without looking for an earlier one.
+  bool unique_names = true;
 };
 
 constexpr std::string_view kDynamicSuffix = ".$";
@@ -68,6 +71,11 @@ Result<Node> CompileNode(const json::Value& spec) {
       return node;
     }
     node.kind = Node::Kind::kObject;
+    for (std::size_t i = 0; i < node.members.size() && node.unique_names; ++i) {
+      for (std::size_t j = 0; j < i; ++j) {
+        if (node.members[i].first == node.members[j].first) node.unique_names = false;
+      }
+    }
     return node;
   }
   if (spec.is_array()) {
@@ -97,9 +105,20 @@ Outcome<json::Value> EvaluateNode(const Node& node, const Scope& scope) {
       json::Object out;
       out.reserve(node.members.size());
       for (const auto& [name, child] : node.members) {
+        // The commonest member, a simple path, is copied from where it is.
+        if (child.kind == Node::Kind::kPath && node.unique_names) {
+          if (const json::Value* found = child.path->Find(scope)) {
+            out.emplace(name, *found);
+            continue;
+          }
+        }
         auto v = EvaluateNode(child, scope);
         if (!v) return v;
-        out[name] = std::move(*v);
+        if (node.unique_names) {
+          out.emplace(name, std::move(*v));
+        } else {
+          out[name] = std::move(*v);  // a later member of the same name replaces the value
+        }
       }
       return json::Value(std::move(out));
     }

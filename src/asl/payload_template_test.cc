@@ -51,6 +51,8 @@ TEST(PayloadTemplateTest, PathsAndCallsInNestedObjectsAndArrays) {
             R"({"s":"1!","u":[2,3]})");
   // A `.$` member is renamed without the suffix; "x.$" alone is not a dynamic name.
   EXPECT_EQ(Build(R"({".$":"lit"})", "{}"), R"({".$":"lit"})");
+  // "x" and "x.$" name the same output member: the later one's value, the first one's place.
+  EXPECT_EQ(Build(R"({"x":1,"k":0,"x.$":"$.a"})", R"({"a":2})"), R"({"x":2,"k":0})");
 }
 
 TEST(PayloadTemplateTest, ContextAndVariables) {

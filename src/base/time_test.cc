@@ -38,5 +38,19 @@ TEST(RandomTest, UuidIsVersion4) {
   EXPECT_NE(NewUuid(r), u);
 }
 
+// The two draws are the UUID's 128 bits, high first, with the version and variant bits set.
+TEST(RandomTest, UuidDigitsComeFromTheDraws) {
+  class TwoDraws final : public Random {
+   public:
+    std::uint64_t Next() override {
+      return n_++ == 0 ? 0x0123456789abcdefull : 0xfedcba9876543210ull;
+    }
+
+   private:
+    int n_ = 0;
+  } r;
+  EXPECT_EQ(NewUuid(r), "01234567-89ab-4def-bedc-ba9876543210");
+}
+
 }  // namespace
 }  // namespace stepway

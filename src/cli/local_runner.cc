@@ -64,6 +64,7 @@ LocalRunResult RunLocally(std::shared_ptr<const asl::Definition> definition, jso
   info.start_time = now;
   engine::ExecutionOptions execution_options;
   execution_options.record_payloads = options.keep_history;
+  execution_options.record_events = options.keep_history;
   engine::Execution execution(std::move(definition), info, execution_options);
 
   LocalRunResult result;

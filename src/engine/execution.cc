@@ -309,16 +309,16 @@ bool Applicable(const json::Value& target, const std::vector<asl::ReferencePath:
 }
 
 // ResultPath (or a Catcher's ResultPath): `input` with `result` placed at `path`. When nothing
-// else holds the input (history events keep no payloads) it is changed in place; otherwise only
-// the objects along the path are copied.
+// else holds the input (history events keep no payloads) it is changed in place and moved out
+// of `input`; otherwise only the objects along the path are copied.
 asl::Outcome<Payload> PlaceResult(const asl::ReferencePath& path, Payload& input,
                                   json::Value result) {
   if (!Applicable(*input, path.steps())) {
     return tl::unexpected(path.Apply(json::Value(*input), std::move(result)).error());
   }
   if (input.use_count() == 1) {
-    json::Value target = TakeValue(std::move(input));
-    json::Value* node = &target;
+    // Changed where it is, and handed on as the same Payload (MakePayload made it non-const).
+    json::Value* node = &const_cast<json::Value&>(*input);
     for (const asl::ReferencePath::Step& step : path.steps()) {
       if (step.index >= 0) {
         node = &node->get_array()[std::size_t(step.index)];
@@ -328,7 +328,7 @@ asl::Outcome<Payload> PlaceResult(const asl::ReferencePath& path, Payload& input
       }
     }
     *node = std::move(result);
-    return MakePayload(std::move(target));
+    return std::move(input);
   }
   auto v = Rebuild(*input, path.steps(), 0, result);
   CHECK(v.has_value());
@@ -348,6 +348,15 @@ Execution::~Execution() = default;
 
 namespace {
 
+// Sets `slot` to the string `text`, reusing the slot's buffer when it holds a string already.
+void AssignString(json::Value& slot, std::string_view text) {
+  if (slot.is_string()) {
+    slot.get_string().assign(text);
+  } else {
+    slot = text;
+  }
+}
+
 // Links `e` into the chain of events of frame `f`.
 HistoryEvent& Chain(Execution::Frame& f, HistoryEvent& e) {
   e.previous_event_id = f.last_event_id;
@@ -358,7 +367,16 @@ HistoryEvent& Chain(Execution::Frame& f, HistoryEvent& e) {
 }  // namespace
 
 HistoryEvent& Execution::Emit(EventType type, const Environment& env, StepOutput& out) {
-  HistoryEvent& e = out.events.emplace_back();
+  HistoryEvent* event = &scratch_event_;
+  if (options_.record_events) {
+    event = &out.events.emplace_back();
+  } else {
+    // Nobody reads the scratch event; what the previous one held is let go, so that a payload
+    // it pointed to is owned only by the frames again (they change it in place when alone).
+    scratch_event_.payload.reset();
+    if (!scratch_event_.extra.empty()) scratch_event_.extra.clear();
+  }
+  HistoryEvent& e = *event;
   e.id = ++last_event_id_;
   e.previous_event_id = e.id - 1;
   e.timestamp = env.now;
@@ -367,14 +385,16 @@ HistoryEvent& Execution::Emit(EventType type, const Environment& env, StepOutput
 }
 
 void Execution::SetStateContext(const Frame& f, const State& s) {
+  if (!definition_->reads_context) return;  // $$ was not built: nothing reads it
   // Updated in place, and the time printed once per instant: this runs for every state.
+  // The strings are assigned into the ones already there, which keeps their buffers.
   json::Object& state = context_.get_object()["State"].as_object();
-  state["Name"] = s.name;
+  AssignString(state["Name"], s.name);
   if (f.entered_time != formatted_time_ || formatted_time_text_.empty()) {
     formatted_time_ = f.entered_time;
     formatted_time_text_ = FormatIso8601(f.entered_time);
   }
-  state["EnteredTime"] = formatted_time_text_;
+  AssignString(state["EnteredTime"], formatted_time_text_);
   // AWS shows RetryCount only for the states that can retry.
   if (s.type == StateType::kTask || s.type == StateType::kParallel || s.type == StateType::kMap) {
     state["RetryCount"] = f.retry_count;
@@ -396,14 +416,14 @@ std::string Execution::RuntimePrefix(const Frame& f) const {
 // ---------------------------------------------------------------------------------------------
 // Driving
 
-void Execution::Start(json::Value input, const Environment& env, StepOutput& out) {
-  CHECK(root_ == nullptr);
-  Payload payload = MakePayload(std::move(input));
-
+void Execution::BuildContext(const json::Value& input) {
+  // Printed through the cache SetStateContext uses: the first state usually enters at this time.
+  formatted_time_ = info_.start_time;
+  formatted_time_text_ = FormatIso8601(info_.start_time);
   json::Object execution;
   execution["Id"] = info_.execution_arn;
-  execution["Input"] = *payload;
-  execution["StartTime"] = FormatIso8601(info_.start_time);
+  execution["Input"] = input;
+  execution["StartTime"] = formatted_time_text_;
   execution["Name"] = info_.execution_name;
   execution["RoleArn"] = info_.role_arn;
   execution["RedriveCount"] = info_.redrive_count;
@@ -415,12 +435,21 @@ void Execution::Start(json::Value input, const Environment& env, StepOutput& out
   context["State"] = json::Object();
   context["StateMachine"] = std::move(machine);
   context_ = std::move(context);
+}
+
+void Execution::Start(json::Value input, const Environment& env, StepOutput& out) {
+  CHECK(root_ == nullptr);
+  Payload payload = MakePayload(std::move(input));
+  // $$ is built (and kept up to date per state) only when the definition may read it; it
+  // stays {} otherwise, so Map and Task states can still add and remove their members.
+  context_ = json::Object();
+  if (definition_->reads_context) BuildContext(*payload);
 
   HistoryEvent& started = Emit(EventType::kExecutionStarted, env, out);
   started.previous_event_id = 0;
   started.payload = payload;
   started.payload_member = "input";
-  started.extra["roleArn"] = info_.role_arn;
+  if (options_.record_events) started.extra["roleArn"] = info_.role_arn;
 
   if (definition_->timeout_seconds) {
     execution_timer_ = NextId();
@@ -778,6 +807,9 @@ void Execution::ExitWithResult(Frame& f, json::Value result, const Environment& 
   }
   if (result_bound == kUnknownSize) result_bound = SizeBound(result, limits::kMaxPayloadBytes);
   const bool put_back = f.took_subtree && result_bound == f.input_bound;
+  // From here the input may be changed in place (or replaced) when nothing else holds it: the
+  // failures left below (OutputPath matching nothing, the payload limit) are States.Runtime
+  // and States.DataLimitExceeded, which no Retry or Catch handles, so nothing reads it again.
   // ResultPath
   Payload output;
   std::size_t bound = kUnknownSize;
@@ -786,7 +818,14 @@ void Execution::ExitWithResult(Frame& f, json::Value result, const Environment& 
     bound = f.input_bound;
   } else if (IsRootPath(*s.result_path)) {
     bound = result_bound;
-    output = MakePayload(std::move(result));
+    if (f.input.use_count() == 1) {
+      // The result replaces an input nothing else holds: it takes the input's place, and
+      // the Payload (MakePayload made it non-const) is handed on without a new allocation.
+      const_cast<json::Value&>(*f.input) = std::move(result);
+      output = std::move(f.input);
+    } else {
+      output = MakePayload(std::move(result));
+    }
   } else if (put_back) {
     // TakeSubtree moved this node out of the input and it goes back unchanged in size.
     bound = f.input_bound;
@@ -1028,7 +1067,7 @@ void Execution::CompleteFrame(Frame& f, Payload output, const Environment& env, 
   }
   if (parent->phase != Frame::Phase::kWaitChildren) return;  // parent already failing
   const State& ps = parent->current();
-  parent->results[f.child_index] = *output;
+  parent->results[f.child_index] = TakeValue(std::move(output));  // moved when not shared
   ++parent->completed;
   --parent->running;
   if (ps.type == StateType::kMap) {
@@ -1314,7 +1353,7 @@ void Execution::LaunchIterations(Frame& f, const Environment& env, StepOutput& o
       }
       input = std::move(*v);
     } else {
-      input = f.items[i];
+      input = std::move(f.items[i]);  // read by nothing else once its iteration starts
     }
     auto child = std::make_unique<Frame>();
     child->id = next_frame_id_++;
@@ -1357,6 +1396,9 @@ void Execution::FinishChildren(Frame& f, const Environment& env, StepOutput& out
   json::Value results = std::move(f.results);
   f.results = json::Array();
   f.items = json::Array();
+  // Without retriers nothing starts this state again from its effective input; letting it go
+  // leaves the input to ResultPath alone, to change in place rather than copy.
+  if (s.retry.empty()) f.effective.reset();
   ExitWithResult(f, std::move(results), env, out);
 }
 
@@ -1447,23 +1489,26 @@ void Execution::ScheduleTask(Frame& f, const Environment& env, StepOutput& out) 
   const TaskEvents types = TaskEventsFor(f.resource.kind);
   HistoryEvent& e = Chain(f, Emit(types.scheduled, env, out));
   Payload parameters = options_.record_payloads ? MakePayload(task.input) : nullptr;
-  switch (f.resource.kind) {
-    case ResourceKind::kActivity:
-    case ResourceKind::kLambdaFunction:
-      e.resource = f.resource.arn;
-      e.payload = std::move(parameters);
-      e.payload_member = "input";
-      break;
-    default:
-      e.resource_type = f.resource.EventResourceType();
-      e.resource = f.resource.EventResource();
-      e.extra["region"] = f.resource.region.empty() ? "us-east-1" : f.resource.region;
-      e.payload = std::move(parameters);
-      e.payload_member = "parameters";
-      break;
+  // The event's details are built only when someone keeps the event.
+  if (options_.record_events) {
+    switch (f.resource.kind) {
+      case ResourceKind::kActivity:
+      case ResourceKind::kLambdaFunction:
+        e.resource = f.resource.arn;
+        e.payload = std::move(parameters);
+        e.payload_member = "input";
+        break;
+      default:
+        e.resource_type = f.resource.EventResourceType();
+        e.resource = f.resource.EventResource();
+        e.extra["region"] = f.resource.region.empty() ? "us-east-1" : f.resource.region;
+        e.payload = std::move(parameters);
+        e.payload_member = "parameters";
+        break;
+    }
+    if (task.timeout_seconds) e.extra["timeoutInSeconds"] = *task.timeout_seconds;
+    if (task.heartbeat_seconds) e.extra["heartbeatInSeconds"] = *task.heartbeat_seconds;
   }
-  if (task.timeout_seconds) e.extra["timeoutInSeconds"] = *task.timeout_seconds;
-  if (task.heartbeat_seconds) e.extra["heartbeatInSeconds"] = *task.heartbeat_seconds;
 
   f.task_id = task.task_id;
   f.task_started = false;
@@ -1560,7 +1605,7 @@ bool Execution::TaskSucceeded(std::int64_t task_id, json::Value output, const En
   f->timeout_timer = 0;
   const TaskEvents types = TaskEventsFor(f->resource.kind);
   HistoryEvent& e = Chain(*f, Emit(types.succeeded, env, out));
-  if (f->resource.kind == ResourceKind::kService) {
+  if (options_.record_events && f->resource.kind == ResourceKind::kService) {
     e.resource_type = f->resource.EventResourceType();
     e.resource = f->resource.EventResource();
   }
@@ -1579,7 +1624,9 @@ bool Execution::TaskSucceeded(std::int64_t task_id, json::Value output, const En
 }
 
 void Execution::FinishTask(Frame& f, json::Value result, const Environment& env, StepOutput& out) {
-  if (ExceedsPayloadLimit(result, limits::kMaxPayloadBytes)) {
+  // Measured once: the bound also serves ExitWithResult, which would measure it again.
+  const std::size_t bound = SizeBound(result, limits::kMaxPayloadBytes);
+  if (bound > limits::kMaxPayloadBytes && ExceedsPayloadLimit(result, limits::kMaxPayloadBytes)) {
     FailState(f,
               Failure{asl::errors::kDataLimitExceeded,
                       "The state/task '" + f.current().name +
@@ -1588,7 +1635,9 @@ void Execution::FinishTask(Frame& f, json::Value result, const Environment& env,
               env, out);
     return;
   }
-  ExitWithResult(f, std::move(result), env, out);
+  if (f.current().retry.empty()) f.effective.reset();  // as in FinishChildren
+  ExitWithResult(f, std::move(result), env, out,
+                 bound <= limits::kMaxPayloadBytes ? bound : kUnknownSize);
 }
 
 bool Execution::TaskFailed(std::int64_t task_id, std::string error, std::string cause,

@@ -88,6 +88,11 @@ struct ExecutionOptions {
   // them (they are the history); an in-process run that prints no history turns them off, which
   // lets the interpreter change a state's input in place instead of copying it.
   bool record_payloads = true;
+  // Whether history events are appended to StepOutput::events at all. The server keeps them;
+  // a caller that discards them (engine_bench, `stepway run` without history) turns this off,
+  // so that no event is built per state. Event ids are still counted (error causes name the
+  // entered event's id), so everything but StepOutput::events is the same either way.
+  bool record_events = true;
 };
 
 enum class ExecutionStatus { kRunning, kSucceeded, kFailed, kTimedOut, kAborted };
@@ -228,6 +233,8 @@ class Execution {
                                             StepOutput& out);
 
   HistoryEvent& Emit(EventType type, const Environment& env, StepOutput& out);
+  // $$ at the start: Execution (with `input`), State (filled per state) and StateMachine.
+  void BuildContext(const json::Value& input);
   void SetStateContext(const Frame& f, const asl::State& s);
   asl::Scope MakeScope(const Frame& f, const json::Value& input, const Environment& env) const;
   std::string RuntimePrefix(const Frame& f) const;
@@ -257,6 +264,8 @@ class Execution {
   std::int64_t execution_timer_ = 0;
   std::int64_t transitions_ = 0;
   std::int64_t next_frame_id_ = 0;
+  // Where Emit writes when options_.record_events is off: reused by every event.
+  HistoryEvent scratch_event_;
 };
 
 }  // namespace stepway::engine

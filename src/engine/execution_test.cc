@@ -1034,7 +1034,7 @@ TEST_F(ExecutionTest, InPlaceDataFlowGivesTheSameResults) {
   struct Case {
     std::string definition, input;
   };
-  const std::vector<Case> cases{
+  std::vector<Case> cases{
       {R"({"StartAt":"P","States":{"P":{"Type":"Pass","InputPath":"$.a","ResultPath":"$.a","Next":"Q"},
          "Q":{"Type":"Pass","InputPath":"$.a.b","ResultPath":"$.c","End":true}}})",
        R"({"a":{"b":[1,2]},"z":0})"},
@@ -1055,21 +1055,76 @@ TEST_F(ExecutionTest, InPlaceDataFlowGivesTheSameResults) {
            {"StartAt":"C","States":{"C":{"Type":"Pass","InputPath":"$.xs[0]","End":true}}}],"End":true}}})",
        R"({"xs":[1,"two",{"three":3}]})"},
   };
+  // A failure whose cause names the entered event's id, caught, then failing again.
+  cases.push_back(
+      {R"({"StartAt":"P","States":{"P":{"Type":"Pass","InputPath":"$.nope","Next":"Q"},
+         "Q":{"Type":"Pass","End":true}}})",
+       R"({"a":1})"});
+  cases.push_back(
+      {R"({"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.xs",
+         "ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","InputPath":"$.v",
+           "Parameters":{"v.$":"$.w"},"End":true}}},
+         "Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.err","Next":"F"}],"End":true},
+         "F":{"Type":"Pass","Parameters":{"c.$":"$.err.Cause"},"Next":"G"},
+         "G":{"Type":"Fail","CausePath":"$.c","Error":"E"}}})",
+       R"({"xs":[{"v":{"w":1}},{"v":{}}]})"});
+  // Payloads recorded (the server), payloads not recorded, no events at all (engine_bench).
+  struct Mode {
+    bool payloads, events;
+  };
   for (const Case& c : cases) {
     std::vector<std::string> results;
-    for (bool record : {true, false}) {
-      options_.record_payloads = record;
+    for (Mode mode : {Mode{true, true}, Mode{false, true}, Mode{false, false}}) {
+      options_.record_payloads = mode.payloads;
+      options_.record_events = mode.events;
       Start(c.definition, c.input);
-      results.push_back(
-          std::string(ExecutionStatusName(exec_->status())) + " " +
-          (exec_->status() == ExecutionStatus::kSucceeded ? Output() : exec_->error()));
+      if (!mode.events) {
+        EXPECT_TRUE(out_.events.empty());
+      }
+      results.push_back(std::string(ExecutionStatusName(exec_->status())) + " " +
+                        (exec_->status() == ExecutionStatus::kSucceeded
+                             ? Output()
+                             : exec_->error() + " " + exec_->cause()) +
+                        " " + std::to_string(exec_->last_event_id()));
     }
     EXPECT_EQ(results[0], results[1]) << c.definition;
+    EXPECT_EQ(results[0], results[2]) << c.definition;
   }
+  options_.record_events = true;
   // The third case does exceed the limit.
   options_.record_payloads = false;
   Start(cases[2].definition, cases[2].input);
   EXPECT_EQ(exec_->error(), "States.DataLimitExceeded");
+}
+
+// After ResultPath the input may have been changed in place or replaced (no payloads
+// recorded): the failures that can still follow, OutputPath matching nothing and the payload
+// limit, are terminal (no Retry or Catch reads the input again), and read the same in every mode.
+TEST_F(ExecutionTest, FailuresAfterResultPathAreTheSameWithoutRecordedPayloads) {
+  struct Mode {
+    bool payloads, events;
+  };
+  for (std::string_view result_path : {R"("$.r")", R"("$")"}) {
+    std::vector<std::string> results;
+    for (Mode mode : {Mode{true, true}, Mode{false, true}, Mode{false, false}}) {
+      options_.record_payloads = mode.payloads;
+      options_.record_events = mode.events;
+      Start(std::string(R"({"StartAt":"T","States":{"T":{"Type":"Task",
+          "Resource":"arn:aws:states:::lambda:invoke","ResultPath":)") +
+                std::string(result_path) + R"(,"OutputPath":"$.missing",
+          "Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.err","Next":"P"}],"End":true},
+          "P":{"Type":"Pass","End":true}}})",
+            R"({"a":1})");
+      ASSERT_FALSE(tasks_.empty());
+      EXPECT_TRUE(Succeed(tasks_.back().task_id, R"({"v":2})"));
+      results.push_back(std::string(ExecutionStatusName(exec_->status())) + " " + exec_->error() +
+                        " " + exec_->cause());
+    }
+    EXPECT_EQ(results[0].rfind("FAILED States.Runtime ", 0), 0u) << results[0];
+    EXPECT_EQ(results[0], results[1]) << result_path;
+    EXPECT_EQ(results[0], results[2]) << result_path;
+  }
+  options_ = ExecutionOptions();
 }
 
 // ---------------------------------------------------------------------------------------------

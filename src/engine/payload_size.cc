@@ -1,14 +1,34 @@
 #include "engine/payload_size.h"
 
+#include <array>
+
 namespace stepway::engine {
 
 namespace {
 
+constexpr bool NeedsEscape(unsigned char c) { return (c < 0x20) | (c == '"') | (c == '\\'); }
+
+// NeedsEscape for every byte, looked up in the short-string loop (one load per byte).
+constexpr std::array<bool, 256> kNeedsEscape = [] {
+  std::array<bool, 256> table{};
+  for (int c = 0; c < 256; ++c) {
+    table[std::size_t(c)] = NeedsEscape(static_cast<unsigned char>(c));
+  }
+  return table;
+}();
+
 std::size_t StringBytes(std::string_view s) {
-  // Most strings need no escapes: count the bytes that do in a loop the compiler vectorises,
-  // and look closer only when there are some.
+  // Most strings need no escapes: count the bytes that do in a loop the compiler vectorises
+  // (or, for the short strings most keys and values are, a plain one), and look closer only
+  // when there are some.
   std::size_t special = 0;
-  for (unsigned char c : s) special += (c < 0x20) | (c == '"') | (c == '\\');
+  if (s.size() < 32) {
+    bool any = false;
+    for (unsigned char c : s) any |= kNeedsEscape[c];
+    special = any;
+  } else {
+    for (unsigned char c : s) special += NeedsEscape(c);
+  }
   if (special == 0) return s.size() + 2;
   std::size_t n = 2;
   for (unsigned char c : s) {
