@@ -105,10 +105,14 @@ StepResult<FileLocation> DestinationOf(const StepTask& task, const FileLocation&
     path += name;
   }
   if (location.root.empty()) return Error("BAD_REQUEST", "The destination has no bucket or file system");
-  for (std::string_view part : {std::string_view("/../"), std::string_view("/..")}) {
-    if (("/" + path).find(part) != std::string::npos) {
-      return Error("BAD_REQUEST", "The destination path may not contain '..'");
+  // A "." or ".." segment would leave the bucket or file system on disk.
+  for (std::size_t start = 0; start <= path.size();) {
+    const std::size_t end = std::min(path.find('/', start), path.size());
+    const std::string_view segment = std::string_view(path).substr(start, end - start);
+    if (segment == "." || segment == "..") {
+      return Error("BAD_REQUEST", "The destination path may not contain '.' or '..' segments");
     }
+    start = end + 1;
   }
   location.path = path;
   return location;

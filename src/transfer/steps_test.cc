@@ -144,6 +144,18 @@ TEST_F(StepsTest, CopyOverAnExistingFileNeedsOverwriteExisting) {
   EXPECT_EQ(Read(S3("archive", "a.txt")), "new");
 }
 
+TEST_F(StepsTest, DestinationsStayInsideTheirBucket) {
+  const FileLocation upload = S3("inbox", "..notes.txt");  // a name, not a segment
+  Write(upload, "n");
+  EXPECT_EQ(Run("COPY", R"({"DestinationFileLocation":{"S3FileLocation":{"Bucket":"archive","Key":"a/"}}})", upload).kind,
+            "Succeeded");
+  EXPECT_EQ(Read(S3("archive", "a/..notes.txt")), "n");
+  for (const char* key : {"../inbox/x", "a/../../x", "a/./b"}) {
+    auto report = Run("COPY", std::string(R"({"DestinationFileLocation":{"S3FileLocation":{"Bucket":"archive","Key":")") + key + R"("}}})", upload);
+    EXPECT_EQ(report.error, "BAD_REQUEST") << key;
+  }
+}
+
 TEST_F(StepsTest, AMissingSourceIsNotFound) {
   auto report = Run("COPY", kCopyToUserFolder, S3("inbox", "gone.txt"));
   EXPECT_EQ(report.error, "NOT_FOUND");
