@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <system_error>
@@ -133,6 +134,23 @@ StepResult<void> CheckSource(const Context& c, const FileLocation& source) {
   return {};
 }
 
+// Whether two files hold the same bytes (false when either cannot be read).
+bool SameContent(const std::string& a, const std::string& b) {
+  std::error_code ec;
+  const auto size = fs::file_size(a, ec);
+  if (ec || fs::file_size(b, ec) != size || ec) return false;
+  std::ifstream fa(a, std::ios::binary), fb(b, std::ios::binary);
+  char ba[65536], bb[65536];
+  while (fa && fb) {
+    fa.read(ba, sizeof ba);
+    fb.read(bb, sizeof bb);
+    if (fa.gcount() != fb.gcount() || std::memcmp(ba, bb, std::size_t(fa.gcount())) != 0) {
+      return false;
+    }
+  }
+  return fa.eof() && fb.eof();
+}
+
 StepResult<void> PrepareDestination(const Context& c, const FileLocation& destination,
                                     bool overwrite) {
   std::error_code ec;
@@ -166,6 +184,12 @@ StepResult<json::Object> Copy(const Context& c, const StepTask& task) {
   auto destination = DestinationOf(task, *source);
   if (!destination) return tl::unexpected(destination.error());
   if (*destination == *source) return NextState(task, &*destination, json::Object());
+  json::Object outputs;
+  outputs["fileLocation"] = destination->ToJson();
+  // Run again after a restart, the copy this step made before is not "already existing".
+  if (task.resumed && SameContent(c.Local(*source), c.Local(*destination))) {
+    return NextState(task, &*destination, std::move(outputs));
+  }
   if (auto ok = PrepareDestination(c, *destination, Overwrite(task)); !ok) return tl::unexpected(ok.error());
   std::error_code ec;
   const std::string target = c.Local(*destination);
@@ -176,8 +200,6 @@ StepResult<json::Object> Copy(const Context& c, const StepTask& task) {
     fs::remove(temporary, ec);
     return Error("INTERNAL_SERVER_ERROR", "Copying to " + destination->DomainPath() + " failed");
   }
-  json::Object outputs;
-  outputs["fileLocation"] = destination->ToJson();
   return NextState(task, &*destination, std::move(outputs));
 }
 
@@ -218,7 +240,11 @@ StepResult<json::Object> Tag(const Context& c, const StepTask& task) {
 StepResult<json::Object> Delete(const Context& c, const StepTask& task) {
   auto source = SourceOf(task);
   if (!source) return tl::unexpected(source.error());
-  if (auto ok = CheckSource(c, *source); !ok) return tl::unexpected(ok.error());
+  if (auto ok = CheckSource(c, *source); !ok) {
+    // Run again after a restart, the file this step deleted before is not "not found".
+    if (task.resumed && ok.error().type == "NOT_FOUND") return NextState(task, nullptr, json::Object());
+    return tl::unexpected(ok.error());
+  }
   std::error_code ec;
   fs::remove(c.Local(*source), ec);
   if (ec) return Error("INTERNAL_SERVER_ERROR", "Deleting " + source->DomainPath() + " failed: " + ec.message());
@@ -297,6 +323,7 @@ class StepIntegration final : public runtime::Integration {
       reporter->Failed("INTERNAL_SERVER_ERROR", "Not a Transfer workflow step");
       return;
     }
+    task->resumed = invocation.resumed;
     Log("StepStarted", *task, invocation.execution_name, [&](json::Object& d) {
       json::Object input;
       if (auto source = SourceOf(*task)) input["fileLocation"] = source->ToJson();

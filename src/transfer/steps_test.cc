@@ -73,7 +73,8 @@ class StepsTest : public ::testing::Test {
 
   // Runs one step on `file` (original and previous) and returns the first report.
   RecordingReporter::Report Run(std::string_view type, std::string_view details,
-                                const FileLocation& file, std::string token = "") {
+                                const FileLocation& file, std::string token = "",
+                                bool resumed = false) {
     json::Object state;
     state["original"] = file.ToJson();
     state["previous"] = file.ToJson();
@@ -95,6 +96,7 @@ class StepsTest : public ::testing::Test {
                          : "arn:aws:states:::transfer:step");
     invocation.command.input = std::move(parameters);
     invocation.command.token = token.empty() ? codec_.Encode({kExecution, 3, 77}) : token;
+    invocation.resumed = resumed;
     EXPECT_TRUE(IsTransferStep(invocation));
     auto reporter = std::make_shared<RecordingReporter>();
     steps_->Invoke(invocation, reporter);
@@ -154,6 +156,22 @@ TEST_F(StepsTest, DestinationsStayInsideTheirBucket) {
     auto report = Run("COPY", std::string(R"({"DestinationFileLocation":{"S3FileLocation":{"Bucket":"archive","Key":")") + key + R"("}}})", upload);
     EXPECT_EQ(report.error, "BAD_REQUEST") << key;
   }
+}
+
+TEST_F(StepsTest, AStepRunAgainAfterARestartFindsItsOwnWorkDone) {
+  const FileLocation upload = S3("inbox", "r.txt");
+  Write(upload, "r");
+  constexpr const char* kCopy =
+      R"({"DestinationFileLocation":{"S3FileLocation":{"Bucket":"archive","Key":"r.txt"}}})";
+  ASSERT_EQ(Run("COPY", kCopy, upload).kind, "Succeeded");
+  // The restart came before the result was committed: the same copy is there, done.
+  EXPECT_EQ(Run("COPY", kCopy, upload, "", /*resumed=*/true).kind, "Succeeded");
+  EXPECT_EQ(Run("COPY", kCopy, upload).error, "ALREADY_EXISTS");
+  Write(S3("archive", "r.txt"), "someone else's");
+  EXPECT_EQ(Run("COPY", kCopy, upload, "", /*resumed=*/true).error, "ALREADY_EXISTS");
+  ASSERT_EQ(Run("DELETE", "{}", upload).kind, "Succeeded");
+  EXPECT_EQ(Run("DELETE", "{}", upload, "", /*resumed=*/true).kind, "Succeeded");
+  EXPECT_EQ(Run("DELETE", "{}", upload).error, "NOT_FOUND");
 }
 
 TEST_F(StepsTest, AMissingSourceIsNotFound) {

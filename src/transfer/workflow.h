@@ -36,6 +36,8 @@ struct StepTask {
   json::Object details;  // CopyStepDetails, ...
   json::Object state;    // the workflow's state
   bool exception_step = false;
+  // The runtime runs the step again after a restart: its work may already be done.
+  bool resumed = false;
 };
 std::optional<StepTask> ParseStepTask(const json::Value& input);
 
