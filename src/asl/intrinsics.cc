@@ -429,9 +429,20 @@ const EVP_MD* Digest(std::string_view algorithm) {
 std::optional<std::string> Hash(std::string_view data, std::string_view algorithm) {
   const EVP_MD* md = Digest(algorithm);
   if (md == nullptr) return std::nullopt;
+  // One digest context per thread, reset by each Init: EVP_Digest would allocate and free a
+  // context (and its provider state) on every call.
+  struct Context {
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    ~Context() { EVP_MD_CTX_free(ctx); }
+  };
+  thread_local const Context context;
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
-  if (EVP_Digest(data.data(), data.size(), digest, &size, md, nullptr) != 1) return std::nullopt;
+  if (context.ctx == nullptr || EVP_DigestInit_ex(context.ctx, md, nullptr) != 1 ||
+      EVP_DigestUpdate(context.ctx, data.data(), data.size()) != 1 ||
+      EVP_DigestFinal_ex(context.ctx, digest, &size) != 1) {
+    return std::nullopt;
+  }
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out(2 * std::size_t(size), '\0');
   for (unsigned int k = 0; k < size; ++k) {
