@@ -43,10 +43,10 @@ double MaxRssMb() {
   return double(u.ru_maxrss) / 1024.0;
 }
 
-std::optional<cli::TaskOutcome> BenchTasks(const engine::TaskCommand& task, std::int64_t) {
+std::optional<cli::TaskOutcome> BenchTasks(engine::TaskCommand& task, std::int64_t) {
   cli::TaskOutcome out;
   if (task.input.is_object() && task.input.get_object().contains("i")) {
-    json::Object o = task.input.get_object();
+    json::Object o = std::move(task.input.get_object());
     std::int64_t i = 0;
     json::AsInt64(o["i"], i);
     o["i"] = i + 1;

@@ -77,7 +77,7 @@ LocalRunResult RunLocally(std::shared_ptr<const asl::Definition> definition, jso
   auto absorb = [&](engine::StepOutput& out) {
     for (std::int64_t id : out.cancelled_timers) cancelled.insert(id);
     for (const auto& t : out.timers) timers.emplace(t.fire_at, t.timer_id);
-    for (const auto& task : out.tasks) {
+    for (auto& task : out.tasks) {
       std::int64_t invocation = invocations[task.state_name]++;
       std::optional<TaskOutcome> outcome;
       if (options.tasks) outcome = options.tasks(task, invocation);

@@ -29,9 +29,10 @@ struct TaskOutcome {
 };
 
 // Answers a task at once, or nullopt when it cannot (the execution then fails with
-// "Stepway.NoTaskHandler").
+// "Stepway.NoTaskHandler"). The command is the runner's to drop afterwards: a handler may move
+// its `input` out instead of copying it.
 using TaskHandler =
-    std::function<std::optional<TaskOutcome>(const engine::TaskCommand& task, std::int64_t invocation)>;
+    std::function<std::optional<TaskOutcome>(engine::TaskCommand& task, std::int64_t invocation)>;
 
 // A TaskHandler answering from a mock file's test case.
 TaskHandler MockTaskHandler(std::shared_ptr<const engine::MockConfig> config,
