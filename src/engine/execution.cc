@@ -1405,6 +1405,20 @@ void Execution::FinishChildren(Frame& f, const Environment& env, StepOutput& out
 // ---------------------------------------------------------------------------------------------
 // Tasks
 
+bool Execution::TaskTakesInput(const Frame& f, const State& s) {
+  // The input goes to the task (moved, not copied) when nothing reads it again: it is the
+  // effective input unchanged and held by this frame alone, no retrier starts the task again
+  // from it, and every way out (ResultPath, each Catch) replaces it whole.
+  if (f.effective.get() != f.input.get() || f.input.use_count() != 2 || !s.retry.empty() ||
+      s.assign_template || !s.result_path || !IsRootPath(*s.result_path)) {
+    return false;
+  }
+  for (const auto& c : s.catchers) {
+    if (!c.result_path || !IsRootPath(*c.result_path) || !c.assign.is_null()) return false;
+  }
+  return true;
+}
+
 void Execution::ScheduleTask(Frame& f, const Environment& env, StepOutput& out) {
   const State& s = f.current();
   if (f.resource.arn != s.resource) f.resource = ParseResource(s.resource);
@@ -1455,8 +1469,6 @@ void Execution::ScheduleTask(Frame& f, const Environment& env, StepOutput& out) 
       return;
     }
     task.input = std::move(*v);
-  } else {
-    task.input = *f.effective;
   }
   auto seconds_of = [&](const asl::NumberField& field, const char* name,
                         std::optional<std::int64_t>& into) -> bool {
@@ -1481,6 +1493,13 @@ void Execution::ScheduleTask(Frame& f, const Environment& env, StepOutput& out) 
       (!seconds_of(s.timeout_seconds, "TimeoutSecondsPath", task.timeout_seconds) ||
        !seconds_of(s.heartbeat_seconds, "HeartbeatSecondsPath", task.heartbeat_seconds))) {
     return;
+  }
+  if (s.query_language != asl::QueryLanguage::kJsonata && !s.parameters) {
+    if (TaskTakesInput(f, s)) {
+      task.input = std::move(const_cast<json::Value&>(*f.input));
+    } else {
+      task.input = *f.effective;
+    }
   }
   if (!task.timeout_seconds && f.resource.kind == ResourceKind::kActivity) {
     task.timeout_seconds = limits::kMaxTimeoutSeconds;

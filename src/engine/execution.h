@@ -161,6 +161,7 @@ class Execution {
   void ExecuteSucceed(Frame& f, const asl::State& s, const Environment& env, StepOutput& out);
   void ExecuteFail(Frame& f, const asl::State& s, const Environment& env, StepOutput& out);
   void ScheduleTask(Frame& f, const Environment& env, StepOutput& out);
+  static bool TaskTakesInput(const Frame& f, const asl::State& s);
   void StartParallel(Frame& f, const Environment& env, StepOutput& out);
   void StartMap(Frame& f, const Environment& env, StepOutput& out);
   void LaunchIterations(Frame& f, const Environment& env, StepOutput& out);

@@ -1127,6 +1127,38 @@ TEST_F(ExecutionTest, FailuresAfterResultPathAreTheSameWithoutRecordedPayloads) 
   options_ = ExecutionOptions();
 }
 
+// Without recorded payloads a Task whose every way out replaces its input hands the input to
+// the task by move: the task sees the same input, and a state whose Catch keeps the input
+// (ResultPath "$.err") still finds it after a failure.
+TEST_F(ExecutionTest, TaskInputIsTheSameWhetherMovedOrCopied) {
+  struct Mode {
+    bool payloads, events;
+  };
+  for (std::string_view catch_path : {R"("$")", R"("$.err")"}) {
+    std::vector<std::string> results;
+    for (Mode mode : {Mode{true, true}, Mode{false, true}, Mode{false, false}}) {
+      options_.record_payloads = mode.payloads;
+      options_.record_events = mode.events;
+      Start(std::string(R"({"StartAt":"T","States":{"T":{"Type":"Task",
+          "Resource":"arn:aws:states:::lambda:invoke",
+          "Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":)") +
+                std::string(catch_path) + R"(,"Next":"P"}],"End":true},
+          "P":{"Type":"Pass","End":true}}})",
+            R"({"a":1})");
+      ASSERT_FALSE(tasks_.empty());
+      EXPECT_EQ(S(tasks_.back().input), R"({"a":1})");
+      EXPECT_TRUE(Fail(tasks_.back().task_id, "E", "c"));
+      results.push_back(std::string(ExecutionStatusName(exec_->status())) + " " + Output());
+    }
+    EXPECT_EQ(results[0], results[1]) << catch_path;
+    EXPECT_EQ(results[0], results[2]) << catch_path;
+    if (catch_path == R"("$.err")") {
+      EXPECT_EQ(results[0], R"(SUCCEEDED {"a":1,"err":{"Error":"E","Cause":"c"}})");
+    }
+  }
+  options_ = ExecutionOptions();
+}
+
 // ---------------------------------------------------------------------------------------------
 // Variables
 
