@@ -90,7 +90,7 @@ struct Execution::Frame {
   std::int64_t timer_id = 0;
   std::int64_t timeout_timer = 0;
   bool task_started = false;
-  Resource resource;
+  std::shared_ptr<const Resource> resource;  // parsed at the first task, shared with its commands
 
   asl::VariableScope vars;
   // The JSON size of each variable in `vars`, and their sum: this frame's share of the
@@ -1421,7 +1421,9 @@ bool Execution::TaskTakesInput(const Frame& f, const State& s) {
 
 void Execution::ScheduleTask(Frame& f, const Environment& env, StepOutput& out) {
   const State& s = f.current();
-  if (f.resource.arn != s.resource) f.resource = ParseResource(s.resource);
+  if (!f.resource || f.resource->arn != s.resource) {
+    f.resource = std::make_shared<const Resource>(ParseResource(s.resource));
+  }
   TaskCommand task;
   task.task_id = NextId();
   task.state_name = s.name;
@@ -1501,26 +1503,26 @@ void Execution::ScheduleTask(Frame& f, const Environment& env, StepOutput& out) 
       task.input = *f.effective;
     }
   }
-  if (!task.timeout_seconds && f.resource.kind == ResourceKind::kActivity) {
+  if (!task.timeout_seconds && f.resource->kind == ResourceKind::kActivity) {
     task.timeout_seconds = limits::kMaxTimeoutSeconds;
   }
 
-  const TaskEvents types = TaskEventsFor(f.resource.kind);
+  const TaskEvents types = TaskEventsFor(f.resource->kind);
   HistoryEvent& e = Chain(f, Emit(types.scheduled, env, out));
   Payload parameters = options_.record_payloads ? MakePayload(task.input) : nullptr;
   // The event's details are built only when someone keeps the event.
   if (options_.record_events) {
-    switch (f.resource.kind) {
+    switch (f.resource->kind) {
       case ResourceKind::kActivity:
       case ResourceKind::kLambdaFunction:
-        e.resource = f.resource.arn;
+        e.resource = f.resource->arn;
         e.payload = std::move(parameters);
         e.payload_member = "input";
         break;
       default:
-        e.resource_type = f.resource.EventResourceType();
-        e.resource = f.resource.EventResource();
-        e.extra["region"] = f.resource.region.empty() ? "us-east-1" : f.resource.region;
+        e.resource_type = f.resource->EventResourceType();
+        e.resource = f.resource->EventResource();
+        e.extra["region"] = f.resource->region.empty() ? "us-east-1" : f.resource->region;
         e.payload = std::move(parameters);
         e.payload_member = "parameters";
         break;
@@ -1532,7 +1534,7 @@ void Execution::ScheduleTask(Frame& f, const Environment& env, StepOutput& out) 
   f.task_id = task.task_id;
   f.task_started = false;
   f.timeout_timer = 0;
-  if (task.timeout_seconds && f.resource.kind != ResourceKind::kActivity) {
+  if (task.timeout_seconds && f.resource->kind != ResourceKind::kActivity) {
     f.timeout_timer = NextId();
     out.timers.push_back(
         {f.timeout_timer, env.now + std::chrono::seconds(*task.timeout_seconds), false});
@@ -1592,13 +1594,13 @@ void Execution::TaskStarted(std::int64_t task_id, std::string_view worker_name,
   Frame* f = FindTaskFrame(task_id);
   if (f == nullptr || f->task_started) return;
   f->task_started = true;
-  const TaskEvents types = TaskEventsFor(f->resource.kind);
+  const TaskEvents types = TaskEventsFor(f->resource->kind);
   HistoryEvent& e = Chain(*f, Emit(types.started, env, out));
-  if (f->resource.kind == ResourceKind::kActivity) {
+  if (f->resource->kind == ResourceKind::kActivity) {
     if (!worker_name.empty()) e.extra["workerName"] = worker_name;
-  } else if (f->resource.kind == ResourceKind::kService) {
-    e.resource_type = f->resource.EventResourceType();
-    e.resource = f->resource.EventResource();
+  } else if (f->resource->kind == ResourceKind::kService) {
+    e.resource_type = f->resource->EventResourceType();
+    e.resource = f->resource->EventResource();
   }
 }
 
@@ -1608,8 +1610,8 @@ bool Execution::TaskSubmitted(std::int64_t task_id, json::Value response, const 
   if (f == nullptr) return false;
   if (!f->task_started) TaskStarted(task_id, "", env, out);
   HistoryEvent& e = Chain(*f, Emit(EventType::kTaskSubmitted, env, out));
-  e.resource_type = f->resource.EventResourceType();
-  e.resource = f->resource.EventResource();
+  e.resource_type = f->resource->EventResourceType();
+  e.resource = f->resource->EventResource();
   e.payload = MakePayload(std::move(response));
   e.payload_member = "output";
   return true;
@@ -1622,11 +1624,11 @@ bool Execution::TaskSucceeded(std::int64_t task_id, json::Value output, const En
   if (!f->task_started) TaskStarted(task_id, "", env, out);
   if (f->timeout_timer) out.cancelled_timers.push_back(f->timeout_timer);
   f->timeout_timer = 0;
-  const TaskEvents types = TaskEventsFor(f->resource.kind);
+  const TaskEvents types = TaskEventsFor(f->resource->kind);
   HistoryEvent& e = Chain(*f, Emit(types.succeeded, env, out));
-  if (options_.record_events && f->resource.kind == ResourceKind::kService) {
-    e.resource_type = f->resource.EventResourceType();
-    e.resource = f->resource.EventResource();
+  if (options_.record_events && f->resource->kind == ResourceKind::kService) {
+    e.resource_type = f->resource->EventResourceType();
+    e.resource = f->resource->EventResource();
   }
   f->phase = Frame::Phase::kEnter;  // ExitWithResult moves it on
   if (options_.record_payloads) {
@@ -1666,11 +1668,11 @@ bool Execution::TaskFailed(std::int64_t task_id, std::string error, std::string 
   if (!f->task_started) TaskStarted(task_id, "", env, out);
   if (f->timeout_timer) out.cancelled_timers.push_back(f->timeout_timer);
   f->timeout_timer = 0;
-  const TaskEvents types = TaskEventsFor(f->resource.kind);
+  const TaskEvents types = TaskEventsFor(f->resource->kind);
   HistoryEvent& e = Chain(*f, Emit(types.failed, env, out));
-  if (f->resource.kind == ResourceKind::kService) {
-    e.resource_type = f->resource.EventResourceType();
-    e.resource = f->resource.EventResource();
+  if (f->resource->kind == ResourceKind::kService) {
+    e.resource_type = f->resource->EventResourceType();
+    e.resource = f->resource->EventResource();
   }
   e.has_error = e.has_cause = true;
   e.error = error;
@@ -1689,11 +1691,11 @@ bool Execution::TaskTimedOut(std::int64_t task_id, std::string error, std::strin
   if (f->timeout_timer) out.cancelled_timers.push_back(f->timeout_timer);
   f->timeout_timer = 0;
   out.cancelled_tasks.push_back(task_id);
-  const TaskEvents types = TaskEventsFor(f->resource.kind);
+  const TaskEvents types = TaskEventsFor(f->resource->kind);
   HistoryEvent& e = Chain(*f, Emit(types.timed_out, env, out));
-  if (f->resource.kind == ResourceKind::kService) {
-    e.resource_type = f->resource.EventResourceType();
-    e.resource = f->resource.EventResource();
+  if (f->resource->kind == ResourceKind::kService) {
+    e.resource_type = f->resource->EventResourceType();
+    e.resource = f->resource->EventResource();
   }
   e.has_error = true;
   e.error = error;

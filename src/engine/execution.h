@@ -43,7 +43,7 @@ struct ExecutionInfo {
 struct TaskCommand {
   std::int64_t task_id = 0;  // unique within the execution; a retry gets a new one
   std::string state_name;
-  Resource resource;
+  std::shared_ptr<const Resource> resource;  // never null; shared by the state's commands
   json::Value input;   // the effective parameters (or input, for activities)
   std::string token;   // the task token ($$.Task.Token), minted for every task
   std::optional<std::int64_t> timeout_seconds;    // TimeoutSeconds, enforced by the engine

@@ -344,10 +344,10 @@ TEST_F(ExecutionTest, ServiceTaskCommandCarriesParametersTokenAndTimeouts) {
   EXPECT_EQ(t.token, "token-" + std::to_string(t.task_id));
   EXPECT_EQ(S(t.input),
             R"({"FunctionName":"f","Payload":{"a":1},"Token":")" + t.token + R"(","Name":"T"})");
-  EXPECT_EQ(t.resource.kind, ResourceKind::kService);
-  EXPECT_EQ(t.resource.service, "lambda");
-  EXPECT_EQ(t.resource.action, "invoke");
-  EXPECT_EQ(t.resource.pattern, TaskPattern::kWaitForTaskToken);
+  EXPECT_EQ(t.resource->kind, ResourceKind::kService);
+  EXPECT_EQ(t.resource->service, "lambda");
+  EXPECT_EQ(t.resource->action, "invoke");
+  EXPECT_EQ(t.resource->pattern, TaskPattern::kWaitForTaskToken);
   EXPECT_EQ(t.timeout_seconds, std::optional<std::int64_t>(30));
   EXPECT_EQ(t.heartbeat_seconds, std::optional<std::int64_t>(10));
   EXPECT_EQ(t.retry_count, 0);
@@ -427,7 +427,7 @@ TEST_F(ExecutionTest, ActivityTasksUseActivityEvents) {
   Start(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":")" + arn + R"(","End":true}}})",
         R"({"job":7})");
   ASSERT_EQ(out_.tasks.size(), 1u);
-  EXPECT_EQ(out_.tasks[0].resource.kind, ResourceKind::kActivity);
+  EXPECT_EQ(out_.tasks[0].resource->kind, ResourceKind::kActivity);
   EXPECT_EQ(S(out_.tasks[0].input), R"({"job":7})");
   EXPECT_EQ(Types(), (std::vector<std::string>{"ExecutionStarted", "TaskStateEntered",
                                                "ActivityScheduled"}));
@@ -450,7 +450,7 @@ TEST_F(ExecutionTest, LambdaFunctionArnsUseLambdaFunctionEvents) {
   Start(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":")" + arn + R"(","End":true}}})",
         R"({"a":1})");
   ASSERT_EQ(out_.tasks.size(), 1u);
-  EXPECT_EQ(out_.tasks[0].resource.kind, ResourceKind::kLambdaFunction);
+  EXPECT_EQ(out_.tasks[0].resource->kind, ResourceKind::kLambdaFunction);
   EXPECT_EQ(Types(), (std::vector<std::string>{"ExecutionStarted", "TaskStateEntered",
                                                "LambdaFunctionScheduled"}));
   EXPECT_EQ(

@@ -232,7 +232,7 @@ struct AwsServiceIntegration::Call {
 };
 
 bool IsAwsService(const runtime::TaskInvocation& invocation) {
-  const engine::Resource& r = invocation.command.resource;
+  const engine::Resource& r = *invocation.command.resource;
   if (r.kind != engine::ResourceKind::kService) return false;
   if (r.service.starts_with("aws-sdk:")) return r.service != "aws-sdk:lambda";
   return FindOptimized(r.service) != nullptr;
@@ -283,7 +283,7 @@ std::string AwsServiceIntegration::EndpointOf(const engine::Resource& resource) 
 
 bool AwsServiceIntegration::Matches(const runtime::TaskInvocation& invocation) const {
   if (!IsAwsService(invocation)) return false;
-  const engine::Resource& r = invocation.command.resource;
+  const engine::Resource& r = *invocation.command.resource;
   return r.pattern != engine::TaskPattern::kWaitForTaskToken || !EndpointOf(r).empty();
 }
 
@@ -294,7 +294,7 @@ AwsServiceIntegration::~AwsServiceIntegration() { client_.Stop(); }
 
 void AwsServiceIntegration::Invoke(runtime::TaskInvocation invocation,
                                    std::shared_ptr<runtime::TaskReporter> reporter) {
-  const engine::Resource& r = invocation.command.resource;
+  const engine::Resource& r = *invocation.command.resource;
   auto call = std::make_shared<Call>();
   call->wait_for_token = r.pattern == engine::TaskPattern::kWaitForTaskToken;
   std::string operation;

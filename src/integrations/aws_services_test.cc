@@ -68,7 +68,7 @@ runtime::TaskInvocation Invocation(const std::string& resource, json::Value para
   i.region = "us-east-1";
   i.command.task_id = 1;
   i.command.state_name = "Call";
-  i.command.resource = engine::ParseResource(resource);
+  i.command.resource = std::make_shared<const engine::Resource>(engine::ParseResource(resource));
   i.command.input = std::move(parameters);
   return i;
 }

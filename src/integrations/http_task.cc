@@ -176,7 +176,7 @@ Result<Connections> LoadConnections(const std::string& path) {
 }
 
 bool IsHttpTask(const TaskInvocation& invocation) {
-  const engine::Resource& r = invocation.command.resource;
+  const engine::Resource& r = *invocation.command.resource;
   return r.kind == engine::ResourceKind::kService && r.service == "http" &&
          r.action == "invoke" && r.pattern == engine::TaskPattern::kRequestResponse;
 }

@@ -99,7 +99,8 @@ runtime::TaskInvocation Invocation(const json::Value& params) {
   runtime::TaskInvocation i;
   i.execution_arn = "arn:aws:states:us-east-1:123456789012:execution:m:e";
   i.command.task_id = 1;
-  i.command.resource = engine::ParseResource("arn:aws:states:::http:invoke");
+  i.command.resource = std::make_shared<const engine::Resource>(
+      engine::ParseResource("arn:aws:states:::http:invoke"));
   i.command.input = params;
   return i;
 }
@@ -285,9 +286,11 @@ TEST(HttpTaskTest, ParseConnectionsRejectsMistakes) {
 
 TEST(HttpTaskTest, OnlyHttpInvokeMatches) {
   runtime::TaskInvocation i;
-  i.command.resource = engine::ParseResource("arn:aws:states:::http:invoke");
+  i.command.resource = std::make_shared<const engine::Resource>(
+      engine::ParseResource("arn:aws:states:::http:invoke"));
   EXPECT_TRUE(IsHttpTask(i));
-  i.command.resource = engine::ParseResource("arn:aws:states:::lambda:invoke");
+  i.command.resource = std::make_shared<const engine::Resource>(
+      engine::ParseResource("arn:aws:states:::lambda:invoke"));
   EXPECT_FALSE(IsHttpTask(i));
 }
 

@@ -140,7 +140,7 @@ std::string FormatSeconds(std::chrono::milliseconds d) {
 }  // namespace
 
 bool IsLambda(const TaskInvocation& invocation) {
-  const engine::Resource& r = invocation.command.resource;
+  const engine::Resource& r = *invocation.command.resource;
   if (r.kind == engine::ResourceKind::kLambdaFunction) return true;
   return r.kind == engine::ResourceKind::kService && r.service == "lambda" &&
          r.action == "invoke" &&
@@ -272,7 +272,7 @@ void LambdaIntegration::Invoke(TaskInvocation invocation, std::shared_ptr<TaskRe
   call->account = invocation.account;
   call->reporter = std::move(reporter);
   call->request_id = NewRequestId();
-  const engine::Resource& r = invocation.command.resource;
+  const engine::Resource& r = *invocation.command.resource;
   if (!r.region.empty()) call->region = r.region;
   if (r.kind == engine::ResourceKind::kLambdaFunction) {
     call->legacy = true;

@@ -67,7 +67,7 @@ runtime::TaskInvocation Invocation(std::string_view resource, std::string_view i
   i.region = "us-east-1";
   i.account = "123456789012";
   i.command.task_id = task_id;
-  i.command.resource = engine::ParseResource(resource);
+  i.command.resource = std::make_shared<const engine::Resource>(engine::ParseResource(resource));
   i.command.input = *json::Parse(input);
   return i;
 }

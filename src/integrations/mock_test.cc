@@ -50,7 +50,8 @@ runtime::TaskInvocation InvocationOf(const std::string& state, std::int64_t task
   i.test_case = test_case;
   i.command.task_id = task_id;
   i.command.state_name = state;
-  i.command.resource = engine::ParseResource("arn:aws:states:::lambda:invoke");
+  i.command.resource = std::make_shared<const engine::Resource>(
+      engine::ParseResource("arn:aws:states:::lambda:invoke"));
   return i;
 }
 

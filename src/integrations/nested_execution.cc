@@ -50,7 +50,7 @@ std::string ChildArn(std::string_view machine_arn, std::string_view name) {
 }  // namespace
 
 bool IsNestedExecution(const runtime::TaskInvocation& invocation) {
-  const engine::Resource& r = invocation.command.resource;
+  const engine::Resource& r = *invocation.command.resource;
   return r.kind == engine::ResourceKind::kService && r.service == "states" &&
          r.action == "startExecution";
 }
@@ -120,7 +120,7 @@ void NestedExecutionIntegration::Invoke(runtime::TaskInvocation invocation,
   } else {
     request.name = ChildExecutionName(invocation.execution_arn, invocation.command.task_id);
   }
-  const engine::TaskPattern pattern = invocation.command.resource.pattern;
+  const engine::TaskPattern pattern = invocation.command.resource->pattern;
   const bool resumed = invocation.resumed;
   const bool derived_name = json::Find(params, "Name") == nullptr;
   const std::string child_arn = ChildArn(request.state_machine_arn, request.name);

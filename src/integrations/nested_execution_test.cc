@@ -194,8 +194,8 @@ TEST_F(NestedExecutionTest, ResumedSyncTaskRewatchesItsChild) {
   invocation.execution_arn = "arn:aws:states:us-east-1:123456789012:execution:parent:p1";
   invocation.command.task_id = 4;
   invocation.command.state_name = "Call";
-  invocation.command.resource =
-      engine::ParseResource("arn:aws:states:::states:startExecution.sync");
+  invocation.command.resource = std::make_shared<const engine::Resource>(
+      engine::ParseResource("arn:aws:states:::states:startExecution.sync"));
   invocation.command.input =
       json::Object{{"StateMachineArn", MachineArn("waits")}, {"Input", json::Object{{"a", 1}}}};
 
@@ -241,8 +241,8 @@ TEST_F(NestedExecutionTest, ResumedRequestResponseAnswersWithItsEndedChild) {
   runtime::TaskInvocation invocation;
   invocation.execution_arn = "arn:aws:states:us-east-1:123456789012:execution:parent:p2";
   invocation.command.task_id = 2;
-  invocation.command.resource =
-      engine::ParseResource("arn:aws:states:::states:startExecution.waitForTaskToken");
+  invocation.command.resource = std::make_shared<const engine::Resource>(
+      engine::ParseResource("arn:aws:states:::states:startExecution.waitForTaskToken"));
   invocation.command.input = json::Object{{"StateMachineArn", MachineArn("child")}};
   auto first = std::make_shared<RecordingReporter>();
   nested.Invoke(invocation, first);

@@ -399,7 +399,7 @@ void RuntimeImpl::CarryOut(Shard& shard, const std::string& arn, engine::StepOut
   for (std::int64_t id : out.cancelled_tasks) {
     if (auto t = live.tasks.find(id); t != live.tasks.end()) {
       if (t->second.heartbeat) t->second.heartbeat->cancel();
-      if (t->second.command.resource.kind == engine::ResourceKind::kActivity) {
+      if (t->second.command.resource->kind == engine::ResourceKind::kActivity) {
         RemoveActivityTask(arn, id);
       } else if (options_.integrations) {
         TaskInvocation probe;
@@ -430,7 +430,7 @@ void RuntimeImpl::CarryOut(Shard& shard, const std::string& arn, engine::StepOut
     open.command = std::move(task);
     auto [pos, inserted] = live.tasks.emplace(id, std::move(open));
     OpenTask& t = pos->second;
-    const engine::Resource& r = t.command.resource;
+    const engine::Resource& r = *t.command.resource;
     if (r.kind == engine::ResourceKind::kActivity) {
       OfferActivityTask(r.arn, {arn, id, t.command.token, json::Serialize(t.command.input)});
       continue;
@@ -496,7 +496,7 @@ void RuntimeImpl::Invoke(Shard& shard, Live& live, OpenTask& t, bool resumed) {
   invocation.command = t.command;
   invocation.resumed = resumed;
   Integration* integration = options_.integrations ? options_.integrations(invocation) : nullptr;
-  const engine::Resource& r = t.command.resource;
+  const engine::Resource& r = *t.command.resource;
   if (integration == nullptr) {
     if (r.pattern == engine::TaskPattern::kWaitForTaskToken) return;  // waits for its token
     ExecutionInput failed;
@@ -533,7 +533,7 @@ void RuntimeImpl::FinishIfEnded(Shard& shard, const std::string& arn) {
   for (auto& [id, t] : live.timers) t->cancel();
   for (auto& [id, t] : live.tasks) {
     if (t.heartbeat) t.heartbeat->cancel();
-    if (t.command.resource.kind == engine::ResourceKind::kActivity) RemoveActivityTask(arn, id);
+    if (t.command.resource->kind == engine::ResourceKind::kActivity) RemoveActivityTask(arn, id);
   }
   auto on_end = std::move(live.on_end);
   auto watchers = std::move(live.watchers);
@@ -1049,9 +1049,9 @@ void RuntimeImpl::RecoverOne(Shard& shard, store::ExecutionRecord record) {
     open.started = started.count(id) > 0;
     auto [pos, inserted] = l.tasks.emplace(id, std::move(open));
     OpenTask& t = pos->second;
-    if (t.command.resource.kind == engine::ResourceKind::kActivity) {
+    if (t.command.resource->kind == engine::ResourceKind::kActivity) {
       if (!t.started) {
-        OfferActivityTask(t.command.resource.arn,
+        OfferActivityTask(t.command.resource->arn,
                           {arn, id, t.command.token, json::Serialize(t.command.input)});
       } else {
         ArmHeartbeat(shard, l, t);

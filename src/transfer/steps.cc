@@ -374,14 +374,14 @@ class StepIntegration final : public runtime::Integration {
     event["serviceMetadata"] = std::move(metadata);
     if (source) event["fileLocation"] = source->ToJson();
     runtime::TaskInvocation call = invocation;
-    call.command.resource = engine::ParseResource(target);
+    call.command.resource = std::make_shared<const engine::Resource>(engine::ParseResource(target));
     call.command.input = std::move(event);
     call.command.timeout_seconds.reset();
     call.command.heartbeat_seconds.reset();
     runtime::Integration* lambda =
         context_.options.lambda ? context_.options.lambda(call) : nullptr;
     if (token.empty() || lambda == nullptr ||
-        call.command.resource.kind != engine::ResourceKind::kLambdaFunction) {
+        call.command.resource->kind != engine::ResourceKind::kLambdaFunction) {
       reporter->Failed("CUSTOM_STEP_FAILED",
                        "No Lambda function serves the target " + target +
                            " (start stepway serve with --functions or --lambda-endpoint)");
@@ -411,7 +411,7 @@ class StepIntegration final : public runtime::Integration {
 }  // namespace
 
 bool IsTransferStep(const runtime::TaskInvocation& invocation) {
-  const engine::Resource& r = invocation.command.resource;
+  const engine::Resource& r = *invocation.command.resource;
   return r.kind == engine::ResourceKind::kService && r.service == "transfer";
 }
 

@@ -91,9 +91,9 @@ class StepsTest : public ::testing::Test {
     invocation.execution_arn = kExecution;
     invocation.execution_name = "0b7c1f5e-0000-4000-8000-000000000001";
     invocation.command.task_id = 3;
-    invocation.command.resource = engine::ParseResource(
-        type == "CUSTOM" ? "arn:aws:states:::transfer:custom.waitForTaskToken"
-                         : "arn:aws:states:::transfer:step");
+    invocation.command.resource = std::make_shared<const engine::Resource>(
+        engine::ParseResource(type == "CUSTOM" ? "arn:aws:states:::transfer:custom.waitForTaskToken"
+                                               : "arn:aws:states:::transfer:step"));
     invocation.command.input = std::move(parameters);
     invocation.command.token = token.empty() ? codec_.Encode({kExecution, 3, 77}) : token;
     invocation.resumed = resumed;
@@ -231,7 +231,7 @@ TEST_F(StepsTest, CustomInvokesItsTargetWithTransfersEventThenWaits) {
   auto report = Run("CUSTOM", R"({"Target":"arn:aws:lambda:us-east-1:123456789012:function:check"})", upload);
   EXPECT_EQ(report.kind, "Submitted");
   ASSERT_TRUE(lambda_.invoked);
-  EXPECT_EQ(lambda_.invoked->command.resource.kind, engine::ResourceKind::kLambdaFunction);
+  EXPECT_EQ(lambda_.invoked->command.resource->kind, engine::ResourceKind::kLambdaFunction);
   const json::Value& event = lambda_.invoked->command.input;
   const std::string token(event.at("token").as_string());
   EXPECT_TRUE(std::regex_match(token, std::regex(R"(\w{1,64})")));
