@@ -3,14 +3,37 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <optional>
 
 namespace stepway::json {
 
-Result<Value> Parse(std::string_view text) {
+namespace {
+
+boost::json::parse_options ParseOptions() {
   boost::json::parse_options options;
   options.max_depth = 10000;
+  return options;
+}
+
+// Texts up to this size go through one parser per thread, reset between uses, so that its
+// stacks are allocated once rather than per call (the engine parses many short strings, as in
+// States.StringToJson); larger ones get a parser of their own, so a thread keeps no big buffers.
+constexpr std::size_t kReusedParserMaxBytes = 4096;
+
+}  // namespace
+
+Result<Value> Parse(std::string_view text) {
   boost::system::error_code ec;
-  boost::json::stream_parser parser({}, options);
+  std::optional<boost::json::stream_parser> own;
+  boost::json::stream_parser* reused = nullptr;
+  if (text.size() <= kReusedParserMaxBytes) {
+    thread_local boost::json::stream_parser thread_parser({}, ParseOptions());
+    reused = &thread_parser;
+    reused->reset();
+  } else {
+    own.emplace(boost::json::storage_ptr(), ParseOptions());
+  }
+  boost::json::stream_parser& parser = reused != nullptr ? *reused : *own;
   std::size_t consumed = parser.write_some(text.data(), text.size(), ec);
   if (!ec) parser.finish(ec);
   if (!ec && consumed < text.size()) {
