@@ -478,6 +478,17 @@ class JavaRandom {
   std::uint64_t seed_;
 };
 
+// A per-thread buffer to build a string result in before copying it once into its
+// json::String: no allocation per call for the buffer. Emptied on each use; one that grew
+// large is let go.
+std::string& Scratch() {
+  constexpr std::size_t kKeptCapacity = 64 * 1024;
+  thread_local std::string scratch;
+  if (scratch.capacity() > kKeptCapacity) scratch = std::string();
+  scratch.clear();
+  return scratch;
+}
+
 class Evaluator {
  public:
   Evaluator(const Scope& scope, std::string_view field) : scope_(scope), field_(field) {}
@@ -548,7 +559,7 @@ class Evaluator {
     const std::string_view text = first.raw_string ? std::string_view(*first.raw_string)
                                                    : std::string_view(args[0].get_string());
     const bool escapes = first.raw_string.has_value();
-    std::string out;
+    std::string& out = Scratch();
     out.reserve(text.size() + 8 * (args.size() - 1));
     std::size_t next_arg = 1;
     for (std::size_t k = 0; k < text.size(); ++k) {
@@ -609,7 +620,11 @@ class Evaluator {
       return std::move(*parsed);
     }
 
-    if (fn == Function::kJsonToString) return json::Value(json::String(json::Serialize(args[0])));
+    if (fn == Function::kJsonToString) {
+      std::string& text = Scratch();
+      json::SerializeTo(args[0], text);
+      return json::Value(json::String(text));
+    }
 
     if (fn == Function::kArray) {
       json::Array out;
