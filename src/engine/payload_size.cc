@@ -18,29 +18,23 @@ constexpr std::array<bool, 256> kNeedsEscape = [] {
 }();
 
 std::size_t StringBytes(std::string_view s) {
-  // Most strings need no escapes: count the bytes that do in a loop the compiler vectorises
-  // (or, for the short strings most keys and values are, a plain one), and look closer only
-  // when there are some.
-  std::size_t special = 0;
+  // Short strings (most keys and values): one table lookup per byte, and most need no escapes.
   if (s.size() < 32) {
     bool any = false;
     for (unsigned char c : s) any |= kNeedsEscape[c];
-    special = any;
-  } else {
-    for (unsigned char c : s) special += NeedsEscape(c);
+    if (!any) return s.size() + 2;
   }
-  if (special == 0) return s.size() + 2;
-  std::size_t n = 2;
+  // The escapes' extra bytes, counted without a branch so that the compiler vectorises the
+  // loop: 1 for \" \\ and the control characters with a short escape (\b \t \n \f \r),
+  // 5 for the other control characters (\u00XX).
+  std::size_t extra = 0;
   for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      n += 2;
-    } else if (c < 0x20) {
-      n += (c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f') ? 2 : 6;
-    } else {
-      n += 1;
-    }
+    const unsigned control = c < 0x20;
+    const unsigned short_control =
+        (c == '\b') | (c == '\t') | (c == '\n') | (c == '\f') | (c == '\r');
+    extra += (c == '"') + (c == '\\') + 5 * control - 4 * short_control;
   }
-  return n;
+  return s.size() + 2 + extra;
 }
 
 constexpr std::size_t kMaxNumberBytes = 25;
