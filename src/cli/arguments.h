@@ -56,7 +56,5 @@ json::Value TimestampsToEpoch(api::Service service, int shape_index, const json:
 std::vector<std::string> ValidateParameters(api::Service service, int shape_index,
                                             const json::Value& params);
 
-// A Base64 encoding of bytes (standard alphabet, padded).
-std::string Base64Encode(std::string_view bytes);
 
 }  // namespace stepway::cli

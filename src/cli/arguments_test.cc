@@ -101,13 +101,6 @@ TEST(OptionValueTest, TypedByTheModel) {
   EXPECT_TRUE(json::Equal(*routing, J(R"([{"stateMachineVersionArn": "arn:1", "weight": 100}])")));
 }
 
-TEST(OptionValueTest, BlobsFromFilesAreBase64) {
-  EXPECT_EQ(Base64Encode(""), "");
-  EXPECT_EQ(Base64Encode("f"), "Zg==");
-  EXPECT_EQ(Base64Encode("fo"), "Zm8=");
-  EXPECT_EQ(Base64Encode("foo"), "Zm9v");
-}
-
 TEST(TimestampTest, IsoAndEpoch) {
   EXPECT_DOUBLE_EQ(*ParseTimestamp("0"), 0);
   EXPECT_DOUBLE_EQ(*ParseTimestamp("1700000000.5"), 1700000000.5);

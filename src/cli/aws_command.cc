@@ -22,6 +22,7 @@
 
 #include "api/model.h"
 #include "api/protocol.h"
+#include "base/base64.h"
 #include "cli/arguments.h"
 #include "cli/aws_config.h"
 #include "cli/jmespath.h"
@@ -244,33 +245,6 @@ json::Value YamlToJson(const YAML::Node& node, Service service, int shape_index)
   }
 }
 
-// --- Base64 (pagination tokens) -----------------------------------------------------------------
-
-std::optional<std::string> Base64Decode(std::string_view in) {
-  auto val = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+' || c == '-') return 62;
-    if (c == '/' || c == '_') return 63;
-    return -1;
-  };
-  std::string out;
-  int bits = 0;
-  unsigned buffer = 0;
-  for (char c : in) {
-    if (c == '=') break;
-    const int v = val(c);
-    if (v < 0) return std::nullopt;
-    buffer = (buffer << 6) | static_cast<unsigned>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((buffer >> bits) & 0xFF);
-    }
-  }
-  return out;
-}
 
 // --- HTTP ---------------------------------------------------------------------------------------
 

@@ -10,6 +10,8 @@
 #include <cstring>
 #include <vector>
 
+#include "base/base64.h"
+
 namespace stepway::runtime {
 
 namespace {
@@ -17,52 +19,6 @@ namespace {
 constexpr unsigned char kVersion = 1;
 constexpr std::size_t kMacBytes = 16;
 constexpr std::size_t kHeaderBytes = 1 + 8 + 8;
-
-const char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-std::string Base64Url(const unsigned char* data, std::size_t n) {
-  std::string out;
-  out.reserve((n + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 3 <= n; i += 3) {
-    std::uint32_t v = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2];
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += kAlphabet[(v >> 6) & 63];
-    out += kAlphabet[v & 63];
-  }
-  if (n - i == 1) {
-    std::uint32_t v = data[i] << 16;
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-  } else if (n - i == 2) {
-    std::uint32_t v = (data[i] << 16) | (data[i + 1] << 8);
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += kAlphabet[(v >> 6) & 63];
-  }
-  return out;
-}
-
-bool FromBase64Url(std::string_view s, std::vector<unsigned char>& out) {
-  int table[256];
-  std::fill(std::begin(table), std::end(table), -1);
-  for (int i = 0; i < 64; ++i) table[static_cast<unsigned char>(kAlphabet[i])] = i;
-  if (s.size() % 4 == 1) return false;
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (char c : s) {
-    int v = table[static_cast<unsigned char>(c)];
-    if (v < 0) return false;
-    acc = (acc << 6) | std::uint32_t(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<unsigned char>((acc >> bits) & 0xFF));
-    }
-  }
-  return true;
-}
 
 void PutU64(std::vector<unsigned char>& out, std::uint64_t v) {
   for (int i = 7; i >= 0; --i) out.push_back(static_cast<unsigned char>(v >> (i * 8)));
@@ -87,26 +43,24 @@ std::string TaskTokenCodec::Encode(const TaskTokenFields& fields) const {
   unsigned int mac_len = 0;
   HMAC(EVP_sha256(), key_.data(), int(key_.size()), raw.data(), raw.size(), mac, &mac_len);
   raw.insert(raw.end(), mac, mac + kMacBytes);
-  return Base64Url(raw.data(), raw.size());
+  return Base64Encode(std::string_view(reinterpret_cast<const char*>(raw.data()), raw.size()),
+                      Base64Alphabet::kUrl);
 }
 
 std::optional<TaskTokenFields> TaskTokenCodec::Decode(std::string_view token) const {
-  std::vector<unsigned char> raw;
-  raw.reserve(token.size() * 3 / 4);
-  if (!FromBase64Url(token, raw) || raw.size() < kHeaderBytes + 1 + kMacBytes ||
-      raw[0] != kVersion) {
-    return std::nullopt;
-  }
-  const std::size_t signed_bytes = raw.size() - kMacBytes;
+  const std::optional<std::string> bytes = Base64Decode(token, Base64Alphabet::kUrl);
+  if (!bytes || bytes->size() < kHeaderBytes + 1 + kMacBytes) return std::nullopt;
+  const auto* raw = reinterpret_cast<const unsigned char*>(bytes->data());
+  if (raw[0] != kVersion) return std::nullopt;
+  const std::size_t signed_bytes = bytes->size() - kMacBytes;
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int mac_len = 0;
-  HMAC(EVP_sha256(), key_.data(), int(key_.size()), raw.data(), signed_bytes, mac, &mac_len);
-  if (CRYPTO_memcmp(mac, raw.data() + signed_bytes, kMacBytes) != 0) return std::nullopt;
+  HMAC(EVP_sha256(), key_.data(), int(key_.size()), raw, signed_bytes, mac, &mac_len);
+  if (CRYPTO_memcmp(mac, raw + signed_bytes, kMacBytes) != 0) return std::nullopt;
   TaskTokenFields fields;
-  fields.task_id = std::int64_t(GetU64(raw.data() + 1));
-  fields.nonce = GetU64(raw.data() + 9);
-  fields.execution_arn.assign(reinterpret_cast<const char*>(raw.data()) + kHeaderBytes,
-                              signed_bytes - kHeaderBytes);
+  fields.task_id = std::int64_t(GetU64(raw + 1));
+  fields.nonce = GetU64(raw + 9);
+  fields.execution_arn.assign(bytes->data() + kHeaderBytes, signed_bytes - kHeaderBytes);
   return fields;
 }
 
