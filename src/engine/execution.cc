@@ -526,48 +526,42 @@ void Execution::EnterState(Frame& f, const Environment& env, StepOutput& out) {
       case StateType::kWait:
         ExecuteJsonataWait(f, s, env, out);
         return;
-      case StateType::kSucceed:
-        ExecuteSucceed(f, s, env, out);
-        return;
       case StateType::kFail:
         ExecuteJsonataFail(f, s, env, out);
         return;
-      case StateType::kTask:
-        ScheduleTask(f, env, out);
+      default:
+        break;  // the same in both query languages, below
+    }
+  } else {
+    // InputPath (not for Fail states, which take none).
+    f.took_subtree = false;
+    if (s.type == StateType::kPass && !s.has_result && !s.parameters && TakeSubtree(f, s)) {
+      f.took_subtree = true;
+      // The Pass state's ResultPath writes back where InputPath reads: moved, not copied.
+    } else if (s.type != StateType::kFail) {
+      if (!SelectPath(f, s.input_path, f.input, f.effective, env, out)) return;
+    }
+    switch (s.type) {
+      case StateType::kPass:
+        ExecutePass(f, s, env, out);
         return;
-      case StateType::kParallel:
-        StartParallel(f, env, out);
+      case StateType::kChoice:
+        ExecuteChoice(f, s, env, out);
         return;
-      case StateType::kMap:
-        StartMap(f, env, out);
+      case StateType::kWait:
+        ExecuteWait(f, s, env, out);
         return;
+      case StateType::kFail:
+        ExecuteFail(f, s, env, out);
+        return;
+      default:
+        break;
     }
   }
 
-  // InputPath (not for Fail states, which take none).
-  f.took_subtree = false;
-  if (s.type == StateType::kPass && !s.has_result && !s.parameters && TakeSubtree(f, s)) {
-    f.took_subtree = true;
-    // The Pass state's ResultPath writes back where InputPath reads: moved, not copied.
-  } else if (s.type != StateType::kFail) {
-    if (!SelectPath(f, s.input_path, f.input, f.effective, env, out)) return;
-  }
-
   switch (s.type) {
-    case StateType::kPass:
-      ExecutePass(f, s, env, out);
-      return;
-    case StateType::kChoice:
-      ExecuteChoice(f, s, env, out);
-      return;
-    case StateType::kWait:
-      ExecuteWait(f, s, env, out);
-      return;
     case StateType::kSucceed:
       ExecuteSucceed(f, s, env, out);
-      return;
-    case StateType::kFail:
-      ExecuteFail(f, s, env, out);
       return;
     case StateType::kTask:
       ScheduleTask(f, env, out);
@@ -578,6 +572,8 @@ void Execution::EnterState(Frame& f, const Environment& env, StepOutput& out) {
     case StateType::kMap:
       StartMap(f, env, out);
       return;
+    default:
+      return;  // handled above
   }
 }
 
