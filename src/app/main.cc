@@ -52,6 +52,11 @@ int main(int argc, char** argv) {
                         "Multiply Wait states and retry delays (e.g. 0.01 for tests)");
   serve_cmd->add_option("--activity-poll-seconds", serve.activity_poll_seconds,
                         "How long GetActivityTask waits for a task (AWS: 60)");
+  serve_cmd->add_option("--resident-idle-executions", serve.resident_idle_executions,
+                        "Executions waiting only for task tokens kept in memory; the least "
+                        "recently idle beyond this wait in the store and are reloaded when "
+                        "their callback comes")
+      ->capture_default_str();
   serve_cmd->add_option("--region", serve.region, "Region in ARNs")->capture_default_str();
   serve_cmd->add_option("--account", serve.account, "Account id in ARNs")->capture_default_str();
   serve_cmd->add_option("--credentials", credentials,

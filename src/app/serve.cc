@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -94,6 +95,7 @@ int Serve(const ServeOptions& options) {
   runtime_options.shards = options.shards;
   runtime_options.wait_time_scale = options.wait_time_scale;
   runtime_options.activity_poll_seconds = options.activity_poll_seconds;
+  runtime_options.resident_idle_executions = options.resident_idle_executions;
   // The Task integrations this server runs (each added below from its options).
   integrations::Registry registry;
   // Mocks first: a test case overrides every real integration of the states it names.
@@ -166,9 +168,17 @@ int Serve(const ServeOptions& options) {
   transfer::Transfer transfer_service(*durable, *runtime, tokens, std::move(transfer_options));
   registry.Add(transfer::IsTransferStep,
                transfer_service.NewStepIntegration(registry.Resolver()));
-  if (auto s = runtime->Recover(); !s) {
-    std::fprintf(stderr, "stepway serve: recovery failed: %s\n", s.error().message.c_str());
+  const auto recovery_start = std::chrono::steady_clock::now();
+  const auto resumed = runtime->Recover();
+  if (!resumed) {
+    std::fprintf(stderr, "stepway serve: recovery failed: %s\n",
+                 resumed.error().message.c_str());
     return 1;
+  }
+  if (*resumed > 0) {
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - recovery_start;
+    std::fprintf(stderr, "stepway serve: resumed %zu running executions in %.2f s\n", *resumed,
+                 took.count());
   }
   api::sfn::Context context{*durable, *express, *runtime, options.region, options.account};
   if (mock_config) {

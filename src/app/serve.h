@@ -2,6 +2,7 @@
 // servers' SFTP endpoints), durable in a data folder.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -16,6 +17,7 @@ struct ServeOptions {
   int http_threads = 0;
   double wait_time_scale = 1.0;
   int activity_poll_seconds = 60;
+  std::size_t resident_idle_executions = 20000;
   std::string region = "us-east-1";
   std::string account = "123456789012";
   std::map<std::string, std::string> credentials;  // access key -> secret (SigV4 checked)

@@ -55,6 +55,9 @@ class ExecutionTokens final : public engine::TokenMinter {
 struct OpenTask {
   engine::TaskCommand command;
   bool started = false;
+  // Nothing of it is in flight: it only waits for a SendTask* with its token (an activity
+  // task a worker took, or an integration's `.waitForTaskToken` request that went out).
+  bool awaiting_token = false;
   std::unique_ptr<asio::system_timer> heartbeat;
 };
 
@@ -71,6 +74,9 @@ struct Live {
   std::map<std::int64_t, OpenTask> tasks;
   std::function<void()> on_end;  // StartSyncExecution's waiter
   std::vector<std::function<void(Result<store::ExecutionRecord>)>> watchers;
+  int pending_commits = 0;  // commits of this execution not called back yet
+  // Its place in the shard's list of idle executions, while it is in it.
+  std::optional<std::list<std::string>::iterator> idle_position;
 };
 
 // Closed when the runtime shuts down: reports from integrations arriving later are dropped
@@ -113,6 +119,7 @@ class Shard {
           if (t.heartbeat) t.heartbeat->cancel();
         }
       }
+      idle_.clear();
       live_.clear();
     });
     work_.reset();
@@ -122,12 +129,15 @@ class Shard {
   asio::io_context& io() { return io_; }
 
   std::unordered_map<std::string, std::unique_ptr<Live>>& live() { return live_; }
+  // Idle executions kept in memory, least recently idle first (see RuntimeImpl::Settle).
+  std::list<std::string>& idle() { return idle_; }
 
  private:
   asio::io_context io_;
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   std::thread thread_;
   std::unordered_map<std::string, std::unique_ptr<Live>> live_;
+  std::list<std::string> idle_;
 };
 
 }  // namespace
@@ -144,6 +154,7 @@ class RuntimeImpl final : public Runtime {
     int n = options_.shards > 0 ? options_.shards : int(std::thread::hardware_concurrency());
     if (n <= 0) n = 1;
     for (int i = 0; i < n; ++i) shards_.push_back(std::make_unique<Shard>());
+    idle_per_shard_ = (options_.resident_idle_executions + std::size_t(n) - 1) / std::size_t(n);
     for (auto& s : shards_) s->Run();
     poll_thread_work_ = std::make_unique<Shard>();
     poll_thread_work_->Run();
@@ -172,7 +183,7 @@ class RuntimeImpl final : public Runtime {
     });
   }
 
-  Status Recover() override;
+  Result<std::size_t> Recover() override;
   void StartExecution(StartExecutionRequest request,
                       std::function<void(Result<StartExecutionResult>)> done) override;
   void StartSyncExecution(StartExecutionRequest request,
@@ -201,9 +212,20 @@ class RuntimeImpl final : public Runtime {
   Result<std::shared_ptr<const asl::Definition>> DefinitionOf(const std::string& text);
 
   // Applies one input to a live execution on its shard, commits it with the events it caused,
-  // then carries out the commands and calls `done`.
+  // then carries out the commands and calls `done`. `value`, when given, is the input's JSON
+  // (`input.a`) already parsed.
   void Apply(Shard& shard, Live& live, ExecutionInput input, std::function<void(Status)> done,
-             bool replay = false);
+             std::optional<json::Value> value = std::nullopt);
+  // After a commit of `arn` was carried out: when the execution is idle (nothing to do until a
+  // task token comes back), marks it so in the store and puts it at the end of the shard's idle
+  // list; beyond options_.resident_idle_executions the least recently idle are dropped from
+  // memory. They are reloaded by Load when a callback, a stop or a watcher comes for them.
+  void Settle(Shard& shard, const std::string& arn);
+  bool IsIdle(const Live& live) const;
+  void Unidle(Shard& shard, Live& live);
+  // The execution `arn` of the durable store in memory, reloaded when it was dropped; null when
+  // it is unknown or no longer running.
+  Live* Load(Shard& shard, const std::string& arn);
   void CarryOut(Shard& shard, const std::string& arn, engine::StepOutput& out);
   void FinishIfEnded(Shard& shard, const std::string& arn);
   void ArmTimer(Shard& shard, Live& live, std::int64_t timer_id, TimePoint fire_at, bool is_wait);
@@ -211,7 +233,7 @@ class RuntimeImpl final : public Runtime {
   void OfferActivityTask(const std::string& activity_arn, QueuedActivityTask task);
   void RemoveActivityTask(const std::string& execution_arn, std::int64_t task_id);
   void HandTaskToPoller(const std::string& activity_arn);
-  void TaskCall(std::string token, std::function<void(Shard&, Live&, std::int64_t)> apply,
+  void TaskCall(TaskTokenFields fields, std::function<void(Shard&, Live&, std::int64_t)> apply,
                 std::function<void(Status)> done);
   void Invoke(Shard& shard, Live& live, OpenTask& task, bool resumed);
   void RecoverOne(Shard& shard, store::ExecutionRecord record);
@@ -226,6 +248,7 @@ class RuntimeImpl final : public Runtime {
   Clock& clock_;
   RuntimeOptions options_;
   std::vector<std::unique_ptr<Shard>> shards_;
+  std::size_t idle_per_shard_ = 0;  // resident idle executions each shard keeps at most
   std::unique_ptr<Shard> poll_thread_work_;  // the long-poll timers live here
   std::once_flag shutdown_once_;
   std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();
@@ -293,22 +316,24 @@ std::unique_ptr<Live> RuntimeImpl::MakeLive(store::ExecutionRecord record,
 
 namespace {
 
+// `value`: the input's JSON (`in.a`) when the caller parsed it already.
 void Dispatch(engine::Execution& e, const ExecutionInput& in, const engine::Environment& env,
-              engine::StepOutput& out) {
+              engine::StepOutput& out, std::optional<json::Value> value = std::nullopt) {
+  const auto parsed = [&](json::Value otherwise) {
+    if (value) return std::move(*value);
+    auto v = json::Parse(in.a);
+    return v ? std::move(*v) : otherwise;
+  };
   switch (in.kind) {
-    case ExecutionInput::Kind::kStart: {
-      auto v = json::Parse(in.a);
-      e.Start(v ? std::move(*v) : json::Value(json::Object()), env, out);
+    case ExecutionInput::Kind::kStart:
+      e.Start(parsed(json::Object()), env, out);
       break;
-    }
     case ExecutionInput::Kind::kTaskStarted:
       e.TaskStarted(in.id, in.a, env, out);
       break;
-    case ExecutionInput::Kind::kTaskSucceeded: {
-      auto v = json::Parse(in.a);
-      e.TaskSucceeded(in.id, v ? std::move(*v) : json::Value(), env, out);
+    case ExecutionInput::Kind::kTaskSucceeded:
+      e.TaskSucceeded(in.id, parsed(json::Value()), env, out);
       break;
-    }
     case ExecutionInput::Kind::kTaskFailed:
       e.TaskFailed(in.id, in.a, in.b, env, out);
       break;
@@ -321,11 +346,9 @@ void Dispatch(engine::Execution& e, const ExecutionInput& in, const engine::Envi
     case ExecutionInput::Kind::kStop:
       e.Stop(in.a, in.b, env, out);
       break;
-    case ExecutionInput::Kind::kTaskSubmitted: {
-      auto v = json::Parse(in.a);
-      e.TaskSubmitted(in.id, v ? std::move(*v) : json::Value(), env, out);
+    case ExecutionInput::Kind::kTaskSubmitted:
+      e.TaskSubmitted(in.id, parsed(json::Value()), env, out);
       break;
-    }
   }
 }
 
@@ -343,15 +366,22 @@ void UpdateRecord(store::ExecutionRecord& r, const engine::Execution& e, std::in
 }  // namespace
 
 void RuntimeImpl::Apply(Shard& shard, Live& live, ExecutionInput input,
-                        std::function<void(Status)> done, bool replay) {
+                        std::function<void(Status)> done, std::optional<json::Value> value) {
   input.sequence = live.next_input++;
   engine::Environment env{FromMillis(input.at_millis), *live.random, *live.tokens};
   auto out = std::make_shared<engine::StepOutput>();
   const bool was_running = live.execution->status() == ExecutionStatus::kRunning;
-  Dispatch(*live.execution, input, env, *out);
+  Dispatch(*live.execution, input, env, *out, std::move(value));
   const bool ended = was_running && live.execution->status() != ExecutionStatus::kRunning;
+  ++live.pending_commits;
+  Unidle(shard, live);
 
   store::WriteBatch batch;
+  if (live.record.idle) {
+    // Whatever this input sets off, a restart must reload the execution from now on.
+    live.record.idle = false;
+    batch.idle_marks.push_back({live.record.arn, false});
+  }
   if (input.kind == ExecutionInput::Kind::kStart || ended) {
     UpdateRecord(live.record, *live.execution, input.at_millis);
     batch.executions.push_back(live.record);
@@ -375,11 +405,15 @@ void RuntimeImpl::Apply(Shard& shard, Live& live, ExecutionInput input,
   }
   live.store->Commit(std::move(batch), [this, &shard, arn, out, done = std::move(done)](Status s) {
     asio::post(shard.io(), [this, &shard, arn, out, s, done = std::move(done)]() mutable {
+      if (auto it = shard.live().find(arn); it != shard.live().end()) {
+        --it->second->pending_commits;
+      }
       if (s) {
         CarryOut(shard, arn, *out);
         FinishIfEnded(shard, arn);
       }
       if (done) done(s);
+      Settle(shard, arn);
     });
     std::lock_guard<std::mutex> lock(commits_mu_);
     if (--commits_in_flight_ == 0) commits_cv_.notify_all();
@@ -498,7 +532,10 @@ void RuntimeImpl::Invoke(Shard& shard, Live& live, OpenTask& t, bool resumed) {
   Integration* integration = options_.integrations ? options_.integrations(invocation) : nullptr;
   const engine::Resource& r = *t.command.resource;
   if (integration == nullptr) {
-    if (r.pattern == engine::TaskPattern::kWaitForTaskToken) return;  // waits for its token
+    if (r.pattern == engine::TaskPattern::kWaitForTaskToken) {  // waits for its token
+      t.awaiting_token = true;
+      return;
+    }
     ExecutionInput failed;
     failed.kind = ExecutionInput::Kind::kTaskFailed;
     failed.at_millis = Millis(clock_.Now());
@@ -515,11 +552,16 @@ void RuntimeImpl::Invoke(Shard& shard, Live& live, OpenTask& t, bool resumed) {
   auto reporter =
       std::make_shared<ShardReporter>(gate_, [this, &shard, arn, task_id](ExecutionInput in) {
         asio::post(shard.io(), [this, &shard, arn, task_id, in = std::move(in)]() mutable {
-          auto it = shard.live().find(arn);
-          if (it == shard.live().end() || !it->second->execution->IsTaskOpen(task_id)) return;
+          Live* live = Load(shard, arn);
+          if (live == nullptr || !live->execution->IsTaskOpen(task_id)) return;
+          if (in.kind == ExecutionInput::Kind::kTaskSubmitted) {
+            if (auto t = live->tasks.find(task_id); t != live->tasks.end()) {
+              t->second.awaiting_token = true;
+            }
+          }
           in.at_millis = Millis(clock_.Now());
           in.id = task_id;
-          Apply(shard, *it->second, std::move(in), nullptr);
+          Apply(shard, *live, std::move(in), nullptr);
         });
       });
   integration->Invoke(std::move(invocation), std::move(reporter));
@@ -535,6 +577,7 @@ void RuntimeImpl::FinishIfEnded(Shard& shard, const std::string& arn) {
     if (t.heartbeat) t.heartbeat->cancel();
     if (t.command.resource->kind == engine::ResourceKind::kActivity) RemoveActivityTask(arn, id);
   }
+  Unidle(shard, live);
   auto on_end = std::move(live.on_end);
   auto watchers = std::move(live.watchers);
   const store::ExecutionRecord record = live.record;
@@ -543,6 +586,71 @@ void RuntimeImpl::FinishIfEnded(Shard& shard, const std::string& arn) {
   shard.live().erase(it);
   if (on_end) on_end();
   for (auto& w : watchers) w(record);
+}
+
+bool RuntimeImpl::IsIdle(const Live& live) const {
+  if (live.store != &store_ || live.execution->status() != ExecutionStatus::kRunning ||
+      live.pending_commits != 0 || !live.timers.empty() || live.on_end || !live.watchers.empty()) {
+    return false;
+  }
+  for (const auto& [id, t] : live.tasks) {
+    const bool activity = t.command.resource->kind == engine::ResourceKind::kActivity;
+    if (t.heartbeat || !(activity ? t.started : t.awaiting_token)) return false;
+  }
+  return true;
+}
+
+void RuntimeImpl::Unidle(Shard& shard, Live& live) {
+  if (!live.idle_position) return;
+  shard.idle().erase(*live.idle_position);
+  live.idle_position.reset();
+}
+
+void RuntimeImpl::Settle(Shard& shard, const std::string& arn) {
+  auto it = shard.live().find(arn);
+  if (it == shard.live().end()) return;
+  Live& live = *it->second;
+  if (live.idle_position || !IsIdle(live)) return;
+  if (!live.record.idle) {
+    // Dropping it from memory waits until the store knows, so that a reload reads the flag
+    // this process last wrote.
+    live.record.idle = true;
+    ++live.pending_commits;
+    {
+      std::lock_guard<std::mutex> lock(commits_mu_);
+      ++commits_in_flight_;
+    }
+    store::WriteBatch batch;
+    batch.idle_marks.push_back({arn, true});
+    store_.Commit(std::move(batch), [this, &shard, arn](Status) {
+      asio::post(shard.io(), [this, &shard, arn] {
+        if (auto it = shard.live().find(arn); it != shard.live().end()) {
+          --it->second->pending_commits;
+        }
+        Settle(shard, arn);
+      });
+      std::lock_guard<std::mutex> lock(commits_mu_);
+      if (--commits_in_flight_ == 0) commits_cv_.notify_all();
+    });
+    return;
+  }
+  live.idle_position = shard.idle().insert(shard.idle().end(), arn);
+  while (shard.idle().size() > idle_per_shard_) {
+    auto oldest = shard.live().find(shard.idle().front());
+    shard.idle().pop_front();
+    if (oldest != shard.live().end()) shard.live().erase(oldest);
+  }
+}
+
+Live* RuntimeImpl::Load(Shard& shard, const std::string& arn) {
+  if (auto it = shard.live().find(arn); it != shard.live().end()) return it->second.get();
+  auto record = store_.GetExecution(arn);
+  if (!record || record->status != "RUNNING") return nullptr;
+  RecoverOne(shard, std::move(*record));
+  // Whoever reloaded it acts on it first; then it may be dropped again.
+  asio::post(shard.io(), [this, &shard, arn] { Settle(shard, arn); });
+  auto it = shard.live().find(arn);
+  return it == shard.live().end() ? nullptr : it->second.get();
 }
 
 void RuntimeImpl::ArmTimer(Shard& shard, Live& live, std::int64_t timer_id, TimePoint fire_at,
@@ -743,8 +851,8 @@ void RuntimeImpl::StopExecution(std::string execution_arn, std::string error, st
   Shard& shard = ShardOf(execution_arn);
   asio::post(shard.io(), [this, &shard, arn = std::move(execution_arn), error = std::move(error),
                           cause = std::move(cause), done = std::move(done)]() mutable {
-    auto it = shard.live().find(arn);
-    if (it == shard.live().end()) {
+    Live* live = Load(shard, arn);
+    if (live == nullptr) {
       auto record = store_.GetExecution(arn);
       if (!record) record = express_store_.GetExecution(arn);
       if (!record) {
@@ -760,7 +868,7 @@ void RuntimeImpl::StopExecution(std::string execution_arn, std::string error, st
     in.a = std::move(error);
     in.b = std::move(cause);
     const std::int64_t at = in.at_millis;
-    Apply(shard, *it->second, std::move(in), [at, done = std::move(done)](Status s) {
+    Apply(shard, *live, std::move(in), [at, done = std::move(done)](Status s) {
       if (!s) {
         done(tl::unexpected(s.error()));
       } else {
@@ -773,19 +881,14 @@ void RuntimeImpl::StopExecution(std::string execution_arn, std::string error, st
 // ---------------------------------------------------------------------------------------------
 // Task callbacks
 
-void RuntimeImpl::TaskCall(std::string token,
+void RuntimeImpl::TaskCall(TaskTokenFields fields,
                            std::function<void(Shard&, Live&, std::int64_t)> apply,
                            std::function<void(Status)> done) {
-  auto fields = codec_.Decode(token);
-  if (!fields) {
-    done(Fail(ErrorCode::kInvalidArgument, "Invalid Token: 'Invalid token'"));
-    return;
-  }
-  Shard& shard = ShardOf(fields->execution_arn);
-  asio::post(shard.io(), [this, &shard, fields = std::move(*fields), apply = std::move(apply),
+  Shard& shard = ShardOf(fields.execution_arn);
+  asio::post(shard.io(), [this, &shard, fields = std::move(fields), apply = std::move(apply),
                           done = std::move(done)]() mutable {
-    auto it = shard.live().find(fields.execution_arn);
-    if (it == shard.live().end()) {
+    Live* live = Load(shard, fields.execution_arn);
+    if (live == nullptr) {
       if (store_.GetExecution(fields.execution_arn) ||
           express_store_.GetExecution(fields.execution_arn)) {
         done(Fail(ErrorCode::kTimedOut, "Task Timed Out: 'Provided task does not exist anymore'"));
@@ -794,46 +897,59 @@ void RuntimeImpl::TaskCall(std::string token,
       }
       return;
     }
-    Live& live = *it->second;
-    if (!live.execution->IsTaskOpen(fields.task_id)) {
+    if (!live->execution->IsTaskOpen(fields.task_id)) {
       done(Fail(ErrorCode::kTimedOut, "Task Timed Out: 'Provided task does not exist anymore'"));
       return;
     }
-    apply(shard, live, fields.task_id);
+    apply(shard, *live, fields.task_id);
   });
 }
 
+namespace {
+
+Status InvalidToken() { return Fail(ErrorCode::kInvalidArgument, "Invalid Token: 'Invalid token'"); }
+
+}  // namespace
+
 void RuntimeImpl::SendTaskSuccess(std::string token, std::string output,
                                   std::function<void(Status)> done) {
-  if (!codec_.Decode(token)) {
-    done(Fail(ErrorCode::kInvalidArgument, "Invalid Token: 'Invalid token'"));
+  auto fields = codec_.Decode(token);
+  if (!fields) {
+    done(InvalidToken());
     return;
   }
-  if (!json::Parse(output)) {
+  auto value = json::Parse(output);
+  if (!value) {
     done(Fail(ErrorCode::kFailedPrecondition,
               "Invalid Output: 'The output provided is not valid JSON'"));
     return;
   }
   auto shared_done = std::make_shared<std::function<void(Status)>>(std::move(done));
   TaskCall(
-      std::move(token),
-      [this, output = std::move(output), shared_done](Shard& shard, Live& live,
-                                                      std::int64_t task_id) mutable {
+      std::move(*fields),
+      [this, output = std::move(output), value = std::move(*value), shared_done](
+          Shard& shard, Live& live, std::int64_t task_id) mutable {
         ExecutionInput in;
         in.kind = ExecutionInput::Kind::kTaskSucceeded;
         in.at_millis = Millis(clock_.Now());
         in.id = task_id;
         in.a = std::move(output);
-        Apply(shard, live, std::move(in), [shared_done](Status s) { (*shared_done)(s); });
+        Apply(shard, live, std::move(in), [shared_done](Status s) { (*shared_done)(s); },
+              std::move(value));
       },
       [shared_done](Status s) { (*shared_done)(s); });
 }
 
 void RuntimeImpl::SendTaskFailure(std::string token, std::string error, std::string cause,
                                   std::function<void(Status)> done) {
+  auto fields = codec_.Decode(token);
+  if (!fields) {
+    done(InvalidToken());
+    return;
+  }
   auto shared_done = std::make_shared<std::function<void(Status)>>(std::move(done));
   TaskCall(
-      std::move(token),
+      std::move(*fields),
       [this, error = std::move(error), cause = std::move(cause), shared_done](
           Shard& shard, Live& live, std::int64_t task_id) mutable {
         ExecutionInput in;
@@ -848,9 +964,14 @@ void RuntimeImpl::SendTaskFailure(std::string token, std::string error, std::str
 }
 
 void RuntimeImpl::SendTaskHeartbeat(std::string token, std::function<void(Status)> done) {
+  auto fields = codec_.Decode(token);
+  if (!fields) {
+    done(InvalidToken());
+    return;
+  }
   auto shared_done = std::make_shared<std::function<void(Status)>>(std::move(done));
   TaskCall(
-      std::move(token),
+      std::move(*fields),
       [this, shared_done](Shard& shard, Live& live, std::int64_t task_id) {
         auto t = live.tasks.find(task_id);
         if (t != live.tasks.end() && t->second.heartbeat) ArmHeartbeat(shard, live, t->second);
@@ -989,8 +1110,9 @@ void RuntimeImpl::WatchExecution(std::string execution_arn,
   Shard& shard = ShardOf(execution_arn);
   asio::post(shard.io(),
              [this, &shard, arn = std::move(execution_arn), on_end = std::move(on_end)]() mutable {
-               if (auto it = shard.live().find(arn); it != shard.live().end()) {
-                 it->second->watchers.push_back(std::move(on_end));
+               if (Live* live = Load(shard, arn)) {
+                 Unidle(shard, *live);  // a watched execution stays in memory
+                 live->watchers.push_back(std::move(on_end));
                  return;
                }
                auto record = store_.GetExecution(arn);
@@ -1060,15 +1182,21 @@ void RuntimeImpl::RecoverOne(Shard& shard, store::ExecutionRecord record) {
       ArmHeartbeat(shard, l, t);
       // The integration's work did not report before the restart: run it again (a
       // .waitForTaskToken request that went out is not sent twice).
-      if (!submitted.count(id)) Invoke(shard, l, t, /*resumed=*/true);
+      if (submitted.count(id)) {
+        t.awaiting_token = true;
+      } else {
+        Invoke(shard, l, t, /*resumed=*/true);
+      }
     }
   }
 }
 
-Status RuntimeImpl::Recover() {
+Result<std::size_t> RuntimeImpl::Recover() {
   // Each shard replays its own executions, all shards at once.
   std::vector<std::vector<store::ExecutionRecord>> per_shard(shards_.size());
-  for (store::ExecutionRecord& record : store_.ListRunningExecutions()) {
+  std::size_t count = 0;
+  for (store::ExecutionRecord& record : store_.ListExecutionsToResume()) {
+    ++count;
     const std::size_t i = std::hash<std::string_view>{}(record.arn) % shards_.size();
     per_shard[i].push_back(std::move(record));
   }
@@ -1078,12 +1206,16 @@ Status RuntimeImpl::Recover() {
     replayed.push_back(done->get_future());
     Shard& shard = *shards_[i];
     asio::post(shard.io(), [this, &shard, records = std::move(per_shard[i]), done]() mutable {
-      for (store::ExecutionRecord& record : records) RecoverOne(shard, std::move(record));
+      for (store::ExecutionRecord& record : records) {
+        const std::string arn = record.arn;
+        RecoverOne(shard, std::move(record));
+        Settle(shard, arn);
+      }
       done->set_value();
     });
   }
   for (auto& f : replayed) f.wait();
-  return {};
+  return count;
 }
 
 std::unique_ptr<Runtime> NewRuntime(store::Store& store, store::Store& express_store,

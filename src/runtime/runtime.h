@@ -6,13 +6,21 @@
 // (start, a task's result, a stop) is applied on the shard, its history events and the input
 // itself are committed to the Store together (group commit), and only then is the caller's
 // callback invoked — an acknowledged request is never lost. On start, Recover() reloads every
-// RUNNING execution by replaying its inputs through the deterministic interpreter, re-arms its
-// timers at their original times and offers its activity tasks again; tokens stay valid.
+// RUNNING execution that is not idle by replaying its inputs through the deterministic
+// interpreter, re-arms its timers at their original times and offers its activity tasks again;
+// tokens stay valid.
+//
+// An execution is idle when it has nothing to do until a task token comes back (no timer, no
+// task queued or in an integration's hands): it is marked so in the store, and beyond
+// `resident_idle_executions` the least recently idle are dropped from memory. A callback, a
+// stop or a watcher for one reloads it the same way, by replay. So a million executions parked
+// on callbacks cost disk, not memory, and a restart does not replay them.
 //
 // Thread-safe: every public method may be called from any thread; callbacks run on a shard or
 // store thread and must not block.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -36,6 +44,8 @@ struct RuntimeOptions {
   double wait_time_scale = 1.0;
   // How long GetActivityTask waits for a task before answering with none (AWS: 60 s).
   int activity_poll_seconds = 60;
+  // How many idle executions stay in memory (0: none; each is reloaded when its callback comes).
+  std::size_t resident_idle_executions = 20000;
   // Who runs Task resources other than activities (Lambda, HTTP, AWS services, mocks ...).
   IntegrationResolver integrations;
 };
@@ -69,8 +79,9 @@ class Runtime {
  public:
   virtual ~Runtime() = default;
 
-  // Reloads RUNNING executions from the store. Call once, before serving.
-  virtual Status Recover() = 0;
+  // Reloads the RUNNING executions that are not idle from the store and says how many. Call
+  // once, before serving.
+  virtual Result<std::size_t> Recover() = 0;
   // Stops the shards and timers (running executions stay RUNNING in the store). Idempotent.
   virtual void Shutdown() = 0;
 

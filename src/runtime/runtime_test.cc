@@ -34,10 +34,11 @@ class RuntimeTest : public ::testing::Test {
     ASSERT_TRUE(store_->PutStateMachine(m));
   }
 
-  std::unique_ptr<Runtime> NewTestRuntime() {
+  std::unique_ptr<Runtime> NewTestRuntime(std::size_t resident_idle_executions = 20000) {
     RuntimeOptions options;
     options.shards = 2;
     options.activity_poll_seconds = 1;
+    options.resident_idle_executions = resident_idle_executions;
     return NewRuntime(*store_, *express_, codec_, clock_, options);
   }
 
@@ -68,6 +69,23 @@ class RuntimeTest : public ::testing::Test {
   std::string StatusOf(const std::string& arn) {
     auto e = store_->GetExecution(arn);
     return e ? e->status : "MISSING";
+  }
+
+  // Waits until the store marks `arn` idle (the mark is written after the commit that made it
+  // so); false when it never does.
+  bool WaitForIdle(const std::string& arn) {
+    for (int i = 0; i < 200; ++i) {
+      auto e = store_->GetExecution(arn);
+      if (e && e->idle) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
+
+  std::vector<std::string> ArnsToResume() {
+    std::vector<std::string> arns;
+    for (const auto& e : store_->ListExecutionsToResume()) arns.push_back(e.arn);
+    return arns;
   }
 
   std::string WaitForEnd(const std::string& arn) {
@@ -191,6 +209,101 @@ TEST_F(RuntimeTest, StopClosesTheTask) {
   ASSERT_TRUE(p.get_future().get());
   EXPECT_EQ(StatusOf(started.execution_arn), "ABORTED");
   EXPECT_FALSE(Poll(*rt));  // the queued task went away with its execution
+}
+
+TEST_F(RuntimeTest, IdleExecutionsLeaveMemoryAndComeBackForTheirCallback) {
+  // Task → Wait → Task: idle while a worker holds a task, not idle while the Wait runs.
+  PutMachine(R"({"StartAt":"A","States":{
+    "A":{"Type":"Task","Resource":")" + std::string(kActivityArn) + R"(","ResultPath":"$.a","Next":"W"},
+    "W":{"Type":"Wait","Seconds":0,"Next":"B"},
+    "B":{"Type":"Task","Resource":")" + std::string(kActivityArn) + R"(","ResultPath":"$.b","End":true}}})");
+  auto rt = NewTestRuntime(/*resident_idle_executions=*/0);  // every idle one is dropped
+  std::vector<std::string> arns;
+  std::vector<std::string> tokens;
+  for (int i = 0; i < 3; ++i) {
+    arns.push_back(Start(*rt, "e" + std::to_string(i), R"({"i":)" + std::to_string(i) + "}")
+                       .execution_arn);
+  }
+  // Queued for a worker: not idle, a restart must offer the tasks again.
+  EXPECT_EQ(ArnsToResume(), arns);
+  for (int i = 0; i < 3; ++i) {
+    auto task = Poll(*rt);
+    ASSERT_TRUE(task);
+    tokens.push_back(task->task_token);
+  }
+  for (const auto& arn : arns) EXPECT_TRUE(WaitForIdle(arn)) << arn;
+  EXPECT_TRUE(ArnsToResume().empty());
+
+  // The callback reloads the execution; the commit that acknowledges it also unmarks it, since
+  // the Wait now needs its timer after a restart.
+  auto first = Succeed(*rt, tokens[1], R"({"one":1})");
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_EQ(ArnsToResume(), std::vector<std::string>{arns[1]});
+  auto second = Poll(*rt);  // B, after the Wait
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->input, R"({"i":1,"a":{"one":1}})");
+  ASSERT_TRUE(Succeed(*rt, second->task_token, R"(2)"));
+  EXPECT_EQ(WaitForEnd(arns[1]), "SUCCEEDED");
+  EXPECT_EQ(*store_->GetExecution(arns[1])->output, R"({"i":1,"a":{"one":1},"b":2})");
+
+  // A used token of a dropped, then finished execution; a stop of a dropped one.
+  auto again = Succeed(*rt, tokens[1], "{}");
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, ErrorCode::kTimedOut);
+  std::promise<Result<std::int64_t>> stopped;
+  rt->StopExecution(arns[0], "Err", "why",
+                    [&stopped](Result<std::int64_t> r) { stopped.set_value(std::move(r)); });
+  ASSERT_TRUE(stopped.get_future().get());
+  EXPECT_EQ(StatusOf(arns[0]), "ABORTED");
+  auto closed = Succeed(*rt, tokens[0], "{}");
+  ASSERT_FALSE(closed);
+  EXPECT_EQ(closed.error().code, ErrorCode::kTimedOut);
+
+  // A watcher reloads a dropped execution and hears of its end.
+  std::promise<Result<store::ExecutionRecord>> watched;
+  rt->WatchExecution(arns[2], [&watched](Result<store::ExecutionRecord> r) {
+    watched.set_value(std::move(r));
+  });
+  ASSERT_TRUE(Succeed(*rt, tokens[2], "{}"));
+  auto b = Poll(*rt);
+  ASSERT_TRUE(b);
+  ASSERT_TRUE(Succeed(*rt, b->task_token, "{}"));
+  auto end = watched.get_future().get();
+  ASSERT_TRUE(end);
+  EXPECT_EQ(end->status, "SUCCEEDED");
+}
+
+TEST_F(RuntimeTest, RestartLeavesIdleExecutionsInTheStore) {
+  std::vector<std::string> tokens;
+  std::string queued;
+  {
+    auto rt = NewTestRuntime();
+    for (int i = 0; i < 4; ++i) {
+      const auto arn = Start(*rt, "p" + std::to_string(i), "{}").execution_arn;
+      auto task = Poll(*rt);
+      ASSERT_TRUE(task);
+      tokens.push_back(task->task_token);
+      EXPECT_TRUE(WaitForIdle(arn));
+    }
+    queued = Start(*rt, "queued", "{}").execution_arn;
+    rt->Shutdown();
+  }
+  // Only the execution with a task still to hand out is resumed on start ...
+  EXPECT_EQ(ArnsToResume(), std::vector<std::string>{queued});
+  auto rt = NewTestRuntime();
+  ASSERT_TRUE(rt->Recover());
+  auto offered = Poll(*rt);
+  ASSERT_TRUE(offered);
+  // ... and the idle ones come back when their tokens do.
+  for (const auto& token : tokens) ASSERT_TRUE(Succeed(*rt, token, R"({"ok":1})"));
+  ASSERT_TRUE(Succeed(*rt, offered->task_token, "{}"));
+  for (int i = 0; i < 4; ++i) {
+    const auto arn = std::string("arn:aws:states:us-east-1:123456789012:execution:m:p") +
+                     std::to_string(i);
+    EXPECT_EQ(WaitForEnd(arn), "SUCCEEDED");
+    EXPECT_EQ(*store_->GetExecution(arn)->output, R"({"r":{"ok":1}})");
+  }
+  EXPECT_EQ(WaitForEnd(queued), "SUCCEEDED");
 }
 
 }  // namespace

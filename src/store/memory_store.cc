@@ -181,11 +181,11 @@ class MemoryStore final : public Store {
     return page;
   }
 
-  std::vector<ExecutionRecord> ListRunningExecutions() override {
+  std::vector<ExecutionRecord> ListExecutionsToResume() override {
     MutexLock lock(mu_);
     std::vector<const StoredExecution*> running;
     for (const auto& [arn, stored] : executions_) {
-      if (stored.record.status == "RUNNING") running.push_back(&stored);
+      if (stored.record.status == "RUNNING" && !stored.record.idle) running.push_back(&stored);
     }
     std::sort(running.begin(), running.end(),
               [](const auto* a, const auto* b) { return a->seq < b->seq; });
@@ -291,6 +291,11 @@ class MemoryStore final : public Store {
       StoredExecution& stored = executions_.find(append.execution_arn)->second;
       for (auto& event : append.events) stored.history.emplace(event.id, std::move(event.json));
       for (auto& input : append.inputs) stored.inputs.emplace(input.sequence, std::move(input));
+    }
+    for (const auto& mark : batch.idle_marks) {
+      if (const auto it = executions_.find(mark.execution_arn); it != executions_.end()) {
+        it->second.record.idle = mark.idle;
+      }
     }
     // Keep only the newest max_finished_ finished executions.
     for (std::string& arn : finished_now) finished_.push_back(std::move(arn));

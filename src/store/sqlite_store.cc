@@ -30,7 +30,8 @@ namespace {
 
 // The schema's version, in PRAGMA user_version. A file of a newer version is refused; an older
 // one is migrated step by step (kMigrations). 2: executions.test_case. 3: documents.
-constexpr std::int64_t kSchemaVersion = 3;
+// 4: executions.idle and the index of executions to resume.
+constexpr std::int64_t kSchemaVersion = 4;
 // PRAGMA application_id of a Stepway database ("STPW"), so that another program's SQLite file
 // is refused rather than written into.
 constexpr std::int64_t kApplicationId = 0x53545057;
@@ -87,8 +88,11 @@ CREATE TABLE executions (
   type TEXT NOT NULL,
   seed INTEGER NOT NULL,
   redrive_count INTEGER NOT NULL,
-  test_case TEXT NOT NULL DEFAULT ''
+  test_case TEXT NOT NULL DEFAULT '',
+  idle INTEGER NOT NULL DEFAULT 0
 );
+-- What a restart reloads: RUNNING executions that are not idle (ExecutionRecord::idle).
+CREATE INDEX executions_to_resume ON executions (seq) WHERE status = 'RUNNING' AND idle = 0;
 CREATE INDEX executions_by_machine ON executions (state_machine_arn, start_millis, seq);
 CREATE INDEX executions_by_machine_status
   ON executions (state_machine_arn, status, start_millis, seq);
@@ -126,12 +130,14 @@ constexpr std::string_view kMigrations[] = {
   body TEXT NOT NULL,
   PRIMARY KEY (kind, id)
 ) WITHOUT ROWID;)sql",
+    R"sql(ALTER TABLE executions ADD COLUMN idle INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX executions_to_resume ON executions (seq) WHERE status = 'RUNNING' AND idle = 0;)sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion - 1);
 
 constexpr char kExecutionColumns[] =
     "arn, state_machine_arn, name, status, input, output, error, cause, start_millis, "
-    "stop_millis, definition, role_arn, type, seed, redrive_count, test_case, seq";
+    "stop_millis, definition, role_arn, type, seed, redrive_count, test_case, seq, idle";
 
 // Reads a row selected with kExecutionColumns; returns the row's seq through `seq`.
 ExecutionRecord ReadExecution(const SqliteStatement& s, std::int64_t* seq = nullptr) {
@@ -153,6 +159,7 @@ ExecutionRecord ReadExecution(const SqliteStatement& s, std::int64_t* seq = null
   r.redrive_count = s.Int(14);
   r.test_case = s.Text(15);
   if (seq != nullptr) *seq = s.Int(16);
+  r.idle = s.Int(17) != 0;
   return r;
 }
 
@@ -210,12 +217,14 @@ struct Writer {
     PrepareInto(db,
                 "INSERT INTO executions (arn, state_machine_arn, name, status, input, output, "
                 "error, cause, start_millis, stop_millis, definition, role_arn, type, seed, "
-                "redrive_count, test_case) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-                "?12, ?13, ?14, ?15, ?16) ON CONFLICT (arn) DO UPDATE SET state_machine_arn = ?2, "
-                "name = ?3, status = ?4, input = ?5, output = ?6, error = ?7, cause = ?8, "
-                "start_millis = ?9, stop_millis = ?10, definition = ?11, role_arn = ?12, "
-                "type = ?13, seed = ?14, redrive_count = ?15, test_case = ?16",
+                "redrive_count, test_case, idle) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+                "?11, ?12, ?13, ?14, ?15, ?16, ?17) ON CONFLICT (arn) DO UPDATE SET "
+                "state_machine_arn = ?2, name = ?3, status = ?4, input = ?5, output = ?6, "
+                "error = ?7, cause = ?8, start_millis = ?9, stop_millis = ?10, definition = ?11, "
+                "role_arn = ?12, type = ?13, seed = ?14, redrive_count = ?15, test_case = ?16, "
+                "idle = ?17",
                 &upsert_execution, &s);
+    PrepareInto(db, "UPDATE executions SET idle = ?2 WHERE arn = ?1", &mark_idle, &s);
     PrepareInto(db, "SELECT seq FROM executions WHERE arn = ?1", &execution_seq, &s);
     PrepareInto(db, "INSERT INTO history (execution_seq, id, json) VALUES (?1, ?2, ?3)",
                 &insert_event, &s);
@@ -268,6 +277,7 @@ struct Writer {
       s.Bind(14, static_cast<std::int64_t>(r.seed));
       s.Bind(15, r.redrive_count);
       s.Bind(16, r.test_case);
+      s.Bind(17, std::int64_t{r.idle});
       if (auto ok = s.Run(); !ok) return ok;
     }
     for (const WriteBatch::Appended& append : batch.appends) {
@@ -307,12 +317,18 @@ struct Writer {
         }
       }
     }
+    for (const WriteBatch::IdleMark& mark : batch.idle_marks) {
+      SqliteStatement::Use use(mark_idle);
+      mark_idle.Bind(1, mark.execution_arn);
+      mark_idle.Bind(2, std::int64_t{mark.idle});
+      if (auto ok = mark_idle.Run(); !ok) return ok;
+    }
     return {};
   }
 
   SqliteDb db;
   SqliteStatement begin, commit, rollback, savepoint, release, rollback_to;
-  SqliteStatement upsert_execution, execution_seq, insert_event, insert_input;
+  SqliteStatement upsert_execution, mark_idle, execution_seq, insert_event, insert_input;
   SqliteStatement put_state_machine, delete_state_machine, put_activity, delete_activity;
   SqliteStatement put_tag, delete_tag, delete_tags, put_document, delete_document;
 };
@@ -358,8 +374,8 @@ struct Reader {
                 &list_all, &s);
     PrepareInto(db,
                 Sql({"SELECT ", kExecutionColumns,
-                     " FROM executions WHERE status = 'RUNNING' ORDER BY seq"}),
-                &list_running, &s);
+                     " FROM executions WHERE status = 'RUNNING' AND idle = 0 ORDER BY seq"}),
+                &list_to_resume, &s);
     constexpr std::string_view kHistoryOf =
         "SELECT id, json FROM history WHERE execution_seq = "
         "(SELECT seq FROM executions WHERE arn = ?1)";
@@ -389,7 +405,7 @@ struct Reader {
   SqliteStatement get_state_machine, list_state_machines, get_activity, list_activities;
   SqliteStatement list_tags, get_execution;
   SqliteStatement list_by_machine_status, list_by_machine, list_by_status, list_all;
-  SqliteStatement list_running, history_forward, history_reverse, count_history, inputs;
+  SqliteStatement list_to_resume, history_forward, history_reverse, count_history, inputs;
   SqliteStatement get_document, list_documents;
 };
 
@@ -635,11 +651,11 @@ class SqliteStore final : public Store {
     return page;
   }
 
-  std::vector<ExecutionRecord> ListRunningExecutions() override {
+  std::vector<ExecutionRecord> ListExecutionsToResume() override {
     std::vector<ExecutionRecord> out;
     auto reader = Checkout();
     if (!reader) return out;
-    SqliteStatement& s = (*reader)->list_running;
+    SqliteStatement& s = (*reader)->list_to_resume;
     SqliteStatement::Use use(s);
     while (s.Step().value_or(false)) out.push_back(ReadExecution(s));
     return out;

@@ -73,6 +73,10 @@ struct ExecutionRecord {
   std::int64_t redrive_count = 0;
   // The mock test case the execution runs (StartExecution's "stateMachineArn#TestCase"), or "".
   std::string test_case;
+  // RUNNING, and nothing to do until a task token's callback arrives: no timer, no task queued
+  // for a worker or in the hands of an integration. The runtime does not reload idle
+  // executions on start; a callback (or a stop) reloads the one it is for.
+  bool idle = false;
 };
 
 // One thing that happened to an execution, in the order the interpreter applied it.
@@ -117,7 +121,14 @@ struct WriteBatch {
     std::vector<HistoryRecord> events;
   };
   std::vector<Appended> appends;
-  bool empty() const { return executions.empty() && appends.empty(); }
+  // Sets ExecutionRecord::idle of executions already stored (applied after the above; an
+  // unknown arn is ignored).
+  struct IdleMark {
+    std::string execution_arn;
+    bool idle = false;
+  };
+  std::vector<IdleMark> idle_marks;
+  bool empty() const { return executions.empty() && appends.empty() && idle_marks.empty(); }
 };
 
 struct ExecutionFilter {
@@ -189,8 +200,9 @@ class Store {
 
   virtual Result<ExecutionRecord> GetExecution(std::string_view arn) = 0;
   virtual ExecutionPage ListExecutions(const ExecutionFilter& filter) = 0;
-  // Every execution whose status is RUNNING, oldest written first: what the runtime reloads.
-  virtual std::vector<ExecutionRecord> ListRunningExecutions() = 0;
+  // Every execution whose status is RUNNING and that is not idle, oldest written first: what
+  // the runtime reloads on start.
+  virtual std::vector<ExecutionRecord> ListExecutionsToResume() = 0;
   // Events with id >= first_id in ascending id order (reverse: ids <= first_id, descending),
   // at most `limit` of them; limit 0 means all. Ids are contiguous from 1, so forward this is
   // [first_id, first_id + limit). For the newest events pass reverse and INT64_MAX.

@@ -133,6 +133,7 @@ void ExpectSameExecution(const ExecutionRecord& a, const ExecutionRecord& b) {
   EXPECT_EQ(a.stop_millis, b.stop_millis);
   EXPECT_EQ(a.definition, b.definition);
   EXPECT_EQ(a.role_arn, b.role_arn);
+  EXPECT_EQ(a.idle, b.idle);
   EXPECT_EQ(a.type, b.type);
   EXPECT_EQ(a.seed, b.seed);
   EXPECT_EQ(a.redrive_count, b.redrive_count);
@@ -347,7 +348,34 @@ TYPED_TEST(StoreTest, ListExecutionsNewestFirstAndFiltered) {
   filter.status = "SUCCEEDED";
   EXPECT_THAT(Names(s.ListExecutions(filter).executions), ElementsAre("b", "c"));
 
-  EXPECT_THAT(Names(s.ListRunningExecutions()), ElementsAre("a", "x"));
+  EXPECT_THAT(Names(s.ListExecutionsToResume()), ElementsAre("a", "x"));
+}
+
+TYPED_TEST(StoreTest, IdleExecutionsAreNotResumed) {
+  Store& s = this->store();
+  ExecutionRecord waiting = MakeExecution("waiting", kMachine, 100);
+  waiting.idle = true;
+  ASSERT_TRUE(s.CommitAndWait({{waiting, MakeExecution("busy", kMachine, 200)}, {}}));
+  EXPECT_TRUE(s.GetExecution(waiting.arn)->idle);
+  EXPECT_THAT(Names(s.ListExecutionsToResume()), ElementsAre("busy"));
+
+  // Marks flip the flag of stored executions, in the batch's atomic commit; unknown arns are
+  // ignored.
+  WriteBatch marks;
+  marks.idle_marks = {{waiting.arn, false}, {MakeExecution("busy").arn, true}, {"arn:none", true}};
+  ASSERT_FALSE(marks.empty());
+  ASSERT_TRUE(s.CommitAndWait(marks));
+  EXPECT_FALSE(s.GetExecution(waiting.arn)->idle);
+  EXPECT_THAT(Names(s.ListExecutionsToResume()), ElementsAre("waiting"));
+
+  // A mark applies after the batch's records and appends; a finished execution is never resumed.
+  waiting.idle = false;
+  WriteBatch step = StepBatch(waiting, 1, 2, 1);
+  step.idle_marks = {{waiting.arn, true}};
+  ASSERT_TRUE(s.CommitAndWait(step));
+  EXPECT_THAT(s.ListExecutionsToResume(), IsEmpty());
+  ASSERT_TRUE(s.CommitAndWait({{MakeExecution("busy", kMachine, 200, "SUCCEEDED")}, {}}));
+  EXPECT_THAT(s.ListExecutionsToResume(), IsEmpty());
 }
 
 TYPED_TEST(StoreTest, ListExecutionsPagesWithStableCursors) {
@@ -514,7 +542,7 @@ TYPED_TEST(StoreTest, ManyConcurrentCommittersAllAcknowledged) {
   ExecutionFilter filter = Of(kMachine);
   filter.limit = 0;
   EXPECT_EQ(s.ListExecutions(filter).executions.size(), static_cast<std::size_t>(kThreads));
-  EXPECT_THAT(s.ListRunningExecutions(), IsEmpty());
+  EXPECT_THAT(s.ListExecutionsToResume(), IsEmpty());
   const CommitStats stats = s.GetCommitStats();
   EXPECT_GE(stats.batches, static_cast<std::uint64_t>(kThreads * kStepsPerThread));
   EXPECT_LE(stats.transactions, stats.batches);
@@ -575,7 +603,7 @@ TEST_F(SqliteStoreTest, ReopenFindsEverything) {
   ExpectSameExecution(*got, e);
   EXPECT_THAT(Ids(s->GetHistory(e.arn, 1, 0, false)), ElementsAre(1, 2, 3, 4, 5, 6));
   EXPECT_EQ(s->GetInputs(e.arn).size(), 2u);
-  EXPECT_THAT(Names(s->ListRunningExecutions()), ElementsAre("durable"));
+  EXPECT_THAT(Names(s->ListExecutionsToResume()), ElementsAre("durable"));
   // Positions survive too: an execution written after reopening lists before a tie.
   ASSERT_TRUE(s->CommitAndWait({{MakeExecution("later")}, {}}));
   EXPECT_THAT(Names(s->ListExecutions(Of(kMachine)).executions), ElementsAre("later", "durable"));
@@ -631,8 +659,9 @@ TEST_F(SqliteStoreTest, MigratesVersion1) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path().c_str(), &db), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(db,
-                         "ALTER TABLE executions DROP COLUMN test_case; DROP TABLE documents; "
-                         "PRAGMA user_version = 1",
+                         "DROP INDEX executions_to_resume; ALTER TABLE executions DROP COLUMN "
+                         "idle; ALTER TABLE executions DROP COLUMN test_case; DROP TABLE "
+                         "documents; PRAGMA user_version = 1",
                          nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(db);
@@ -645,6 +674,9 @@ TEST_F(SqliteStoreTest, MigratesVersion1) {
   ASSERT_TRUE(s->CommitAndWait(WriteBatch{{e}, {}}));
   EXPECT_EQ(s->GetExecution(e.arn)->test_case, "HappyPath");
   EXPECT_TRUE(s->PutDocument({"kind", "id", "{}"}));  // version 3's table exists
+  EXPECT_THAT(Names(s->ListExecutionsToResume()), ElementsAre("old"));  // version 4's column
+  ASSERT_TRUE(s->CommitAndWait(WriteBatch{{}, {}, {{e.arn, true}}}));
+  EXPECT_THAT(s->ListExecutionsToResume(), IsEmpty());
 }
 
 TEST_F(SqliteStoreTest, RefusesNewerSchemaAndForeignFiles) {

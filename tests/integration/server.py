@@ -16,6 +16,7 @@ Both use region us-east-1 and dummy keys, and host-prefix injection off (StartSy
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -76,6 +77,9 @@ class Server:
         args = [stepway_binary(), "serve", "--listen", "127.0.0.1:0", "--data", self.data_dir,
                 "--store", self.store, "--wait-time-scale", str(self.wait_time_scale),
                 "--activity-poll-seconds", str(self.activity_poll_seconds)] + self.extra_args
+        # Extra flags for every server of a run, e.g. to run the whole suite with
+        # STEPWAY_SERVE_ARGS="--resident-idle-executions 0".
+        args += shlex.split(os.environ.get("STEPWAY_SERVE_ARGS", ""))
         self._log = open(self.log_path, "w+b")
         self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=self._log,
                                         stderr=subprocess.STDOUT)

@@ -7,7 +7,10 @@ crash still work, every execution ends SUCCEEDED, and no activity task is handed
 """
 
 import concurrent.futures
+import contextlib
 import json
+import os
+import sqlite3
 import threading
 import time
 import unittest
@@ -250,6 +253,66 @@ class CrashTest(unittest.TestCase):
             d = wait_until(lambda: (lambda d: d if d["status"] != "RUNNING" else None)(
                 sfn.describe_execution(executionArn=e)), what="%s to end" % e)
             self.assertEqual(d["output"], '"late"')
+
+    def test_restart_resumes_only_executions_with_work_to_do(self):
+        # An execution that waits only for its task token is idle: marked so in the store,
+        # dropped from memory beyond --resident-idle-executions, and not replayed by a restart.
+        # Its callback brings it back, before and after a crash.
+        self.server.close()
+        self.server = Server(store="sqlite", wait_time_scale=1, activity_poll_seconds=1,
+                             extra_args=["--resident-idle-executions", "4"])
+        self.server.start()
+        self.reconnect()
+        sfn = self.sfn
+        callback = sfn.create_state_machine(
+            name="parked", roleArn=ROLE,
+            definition=callback_definition(ResultPath="$.r"))["stateMachineArn"]
+        activity = sfn.create_activity(name="parked")["activityArn"]
+        work = sfn.create_state_machine(
+            name="work", roleArn=ROLE, definition=definition({
+                "Do": {"Type": "Task", "Resource": activity, "End": True}}))["stateMachineArn"]
+        parked = [sfn.start_execution(stateMachineArn=callback, name="p%02d" % i,
+                                      input=json.dumps({"i": i}))["executionArn"]
+                  for i in range(20)]
+        tokens = {e: callback_token(sfn, e) for e in parked}
+        held_runs = [sfn.start_execution(stateMachineArn=work, name="h%d" % i)["executionArn"]
+                     for i in range(2)]
+        held = poll_all(sfn, activity, 2, "holder")
+        queued = [sfn.start_execution(stateMachineArn=work, name="q%d" % i)["executionArn"]
+                  for i in range(3)]
+        # Two answered before the crash, although dropped from memory.
+        for e in parked[:2]:
+            sfn.send_task_success(taskToken=tokens[e], output='"early"')
+        db = os.path.join(self.server.data_dir, "stepway.db")
+
+        def idle_count():
+            with contextlib.closing(sqlite3.connect("file:%s?mode=ro" % db, uri=True)) as c:
+                return c.execute("SELECT count(*) FROM executions WHERE status = 'RUNNING' "
+                                 "AND idle = 1").fetchone()[0]
+        wait_until(lambda: idle_count() == 18 + 2, what="20 idle executions")
+
+        self.server.restart(crash=True)
+        self.reconnect()
+        sfn = self.sfn
+        # Only the three with a task still to hand out were replayed.
+        self.assertIn("resumed 3 running executions", self.server.log_text())
+        offered = poll_all(sfn, activity, 3, "after")
+        for token in list(held) + list(offered):
+            sfn.send_task_success(taskToken=token, output='{"done": true}')
+        for e in parked[2:12]:
+            sfn.send_task_success(taskToken=tokens[e], output=json.dumps({"e": e[-3:]}))
+        for e in parked[12:]:
+            self.server.aws("send-task-success", "--cli-input-json", json.dumps(
+                {"taskToken": tokens[e], "output": json.dumps({"e": e[-3:]})}))
+        for e in held_runs + queued + parked:
+            d = wait_until(lambda: (lambda d: d if d["status"] != "RUNNING" else None)(
+                sfn.describe_execution(executionArn=e)), what="%s to end" % e)
+            self.assertEqual(d["status"], "SUCCEEDED", e)
+        for i, e in enumerate(parked):
+            out = json.loads(sfn.describe_execution(executionArn=e)["output"])
+            self.assertEqual(out, {"i": i, "r": "early" if i < 2 else {"e": e[-3:]}})
+            with self.assertRaises(sfn.exceptions.TaskTimedOut):
+                sfn.send_task_success(taskToken=tokens[e], output="{}")
 
     def test_clean_restart_keeps_everything(self):
         sfn = self.sfn
