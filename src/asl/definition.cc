@@ -4,6 +4,7 @@
 #include <cmath>
 #include <deque>
 #include <initializer_list>
+#include <span>
 #include <unordered_set>
 #include <utility>
 
@@ -704,6 +705,45 @@ class Parser {
 
   // --- Task --------------------------------------------------------------------------------
 
+  // Whether an `arn:aws:states:::SERVICE:ACTION[.pattern]` resource names an action that AWS's
+  // optimized integration of SERVICE offers. Only services listed here are checked (others,
+  // `aws-sdk:*` among them, are left to the integrations); the lists are AWS's documented ones.
+  static bool IsKnownOptimizedAction(std::string_view resource) {
+    constexpr std::string_view kPrefix = "arn:aws:states:::";
+    if (resource.substr(0, kPrefix.size()) != kPrefix) return true;
+    std::string_view rest = resource.substr(kPrefix.size());
+    const std::size_t colon = rest.find(':');
+    if (colon == std::string_view::npos) return true;
+    const std::string_view service = rest.substr(0, colon);
+    std::string_view action = rest.substr(colon + 1);
+    action = action.substr(0, action.find('.'));
+    static constexpr std::string_view kDynamoDb[] = {"getItem", "putItem", "updateItem",
+                                                     "deleteItem"};
+    static constexpr std::string_view kAthena[] = {"startQueryExecution", "stopQueryExecution",
+                                                   "getQueryExecution", "getQueryResults"};
+    static constexpr std::string_view kSqs[] = {"sendMessage"};
+    static constexpr std::string_view kSns[] = {"publish"};
+    static constexpr std::string_view kInvoke[] = {"invoke"};
+    static constexpr std::string_view kStates[] = {"startExecution"};
+    static constexpr std::string_view kEvents[] = {"putEvents"};
+    static constexpr std::string_view kBatch[] = {"submitJob"};
+    static constexpr std::string_view kEcs[] = {"runTask"};
+    static constexpr std::string_view kStartJobRun[] = {"startJobRun"};
+    static constexpr std::pair<std::string_view, std::span<const std::string_view>> kServices[] = {
+        {"dynamodb", kDynamoDb}, {"athena", kAthena},     {"sqs", kSqs},
+        {"sns", kSns},           {"lambda", kInvoke},     {"apigateway", kInvoke},
+        {"http", kInvoke},       {"states", kStates},     {"events", kEvents},
+        {"batch", kBatch},       {"ecs", kEcs},           {"glue", kStartJobRun},
+        {"databrew", kStartJobRun},
+    };
+    for (const auto& [name, actions] : kServices) {
+      if (name == service) {
+        return std::find(actions.begin(), actions.end(), action) != actions.end();
+      }
+    }
+    return true;
+  }
+
   void ParseTask(State& state, const std::string& location, const Fields& field) {
     const bool jsonata = state.query_language == QueryLanguage::kJsonata;
     const json::Value* resource = field("Resource");
@@ -713,7 +753,7 @@ class Parser {
       SchemaError(v::ExpectedType("STRING"), v::Child(location, "Resource"));
     } else {
       state.resource = std::string(resource->get_string());
-      if (state.resource.rfind("arn:", 0) != 0) {
+      if (state.resource.rfind("arn:", 0) != 0 || !IsKnownOptimizedAction(state.resource)) {
         SchemaError("The resource provided " + state.resource +
                         " is not recognized. The value is not a valid resource ARN, or the "
                         "resource is not available in this region.",

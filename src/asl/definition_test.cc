@@ -478,6 +478,29 @@ TEST(DefinitionRejectTest, TaskFields) {
              "The resource provided lambda is not recognized. The value is not a valid resource "
              "ARN, or the resource is not available in this region.",
              "/States/S/Resource");
+  // An optimized integration's action must be one AWS offers; aws-sdk and unlisted services pass.
+  ExpectOnly(OneState(R"({"Type":"Task","Resource":"arn:aws:states:::dynamodb:query",
+                          "End":true})"),
+             kSchema,
+             "The resource provided arn:aws:states:::dynamodb:query is not recognized. The value "
+             "is not a valid resource ARN, or the resource is not available in this region.",
+             "/States/S/Resource");
+  ExpectOnly(OneState(R"({"Type":"Task","Resource":"arn:aws:states:::sqs:send.waitForTaskToken",
+                          "End":true})"),
+             kSchema,
+             "The resource provided arn:aws:states:::sqs:send.waitForTaskToken is not "
+             "recognized. The value is not a valid resource ARN, or the resource is not "
+             "available in this region.",
+             "/States/S/Resource");
+  for (const char* ok : {"arn:aws:states:::dynamodb:getItem",
+                         "arn:aws:states:::aws-sdk:dynamodb:query",
+                         "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                         "arn:aws:states:::states:startExecution.sync:2",
+                         "arn:aws:states:::transfer:step"}) {
+    const ParsedDefinition parsed = Parse(OneState(
+        std::string(R"({"Type":"Task","Resource":")") + ok + R"(","End":true})"));
+    EXPECT_TRUE(parsed.definition) << ok << ": " << Describe(parsed.diagnostics);
+  }
   ExpectOnly(OneState(R"({"Type":"Task","Resource":"arn:x","TimeoutSeconds":0,"End":true})"),
              kSchema, "Minimum value is 1", "/States/S/TimeoutSeconds");
   ExpectOnly(OneState(R"({"Type":"Task","Resource":"arn:x","TimeoutSeconds":1.5,"End":true})"),

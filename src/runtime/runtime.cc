@@ -907,7 +907,9 @@ void RuntimeImpl::TaskCall(TaskTokenFields fields,
 
 namespace {
 
-Status InvalidToken() { return Fail(ErrorCode::kInvalidArgument, "Invalid Token: 'Invalid token'"); }
+Status InvalidToken() {
+  return Fail(ErrorCode::kInvalidArgument, "Invalid Token: 'Invalid token'");
+}
 
 }  // namespace
 

@@ -213,10 +213,11 @@ TEST_F(RuntimeTest, StopClosesTheTask) {
 
 TEST_F(RuntimeTest, IdleExecutionsLeaveMemoryAndComeBackForTheirCallback) {
   // Task → Wait → Task: idle while a worker holds a task, not idle while the Wait runs.
+  const std::string activity = kActivityArn;
   PutMachine(R"({"StartAt":"A","States":{
-    "A":{"Type":"Task","Resource":")" + std::string(kActivityArn) + R"(","ResultPath":"$.a","Next":"W"},
+    "A":{"Type":"Task","Resource":")" + activity + R"(","ResultPath":"$.a","Next":"W"},
     "W":{"Type":"Wait","Seconds":0,"Next":"B"},
-    "B":{"Type":"Task","Resource":")" + std::string(kActivityArn) + R"(","ResultPath":"$.b","End":true}}})");
+    "B":{"Type":"Task","Resource":")" + activity + R"(","ResultPath":"$.b","End":true}}})");
   auto rt = NewTestRuntime(/*resident_idle_executions=*/0);  // every idle one is dropped
   std::vector<std::string> arns;
   std::vector<std::string> tokens;

@@ -18,8 +18,6 @@ RUNNER = os.path.join(HERE, "..", "conformance", "tools", "run_api_cases.py")
 
 # Case id fragment -> why it does not pass yet.
 KNOWN = {
-    "test_invalid_integration#exception":
-        "definitions naming an unknown service integration action are not rejected yet",
     "test_list_executions_versions_pagination":
         "needs PublishStateMachineVersion (versions are not served yet)",
     "test_tag_state_machine_version": "needs PublishStateMachineVersion",
