@@ -12,10 +12,12 @@
 #   roundtrip  WORKERS workers GetActivityTask -> SendTaskSuccess while FEEDERS start executions
 #   start      10-state Pass machine: StartExecution STANDARD and EXPRESS, StartSyncExecution
 #   park       PARK_N executions parked on .waitForTaskToken: server RSS before/after, then
-#              kill -9, restart on the same data folder, time until DescribeExecution answers
+#              kill -9, restart on the same data folder, time until DescribeExecution answers,
+#              then SendTaskSuccess for WAKE_N of them (on disk only: each call reloads one)
 #   ceiling    bench/http_ceiling.sh (nginx + wrk) for the SendTaskSuccess/ceiling ratio;
 #              installs nginx-light and wrk when missing and running as root
-# Environment: N (20000) CONNS (64) WORKERS (64) FEEDERS (8) PARK_N (200000) CLIENT_THREADS (1)
+# Environment: N (20000) CONNS (64) WORKERS (64) FEEDERS (8) PARK_N (200000) WAKE_N (2000)
+#   CLIENT_THREADS (1)
 #   CEILING_DUR (5s) SERVE_ARGS (extra `stepway serve` flags) OUT_DIR (bench/results)
 #   PERF=SCENARIO  record `perf record $PERF_ARGS` (default -g) on the server during that
 #                  scenario (callback, roundtrip, start, park, or restart: the recovery)
@@ -35,6 +37,7 @@ CONNS="${CONNS:-64}"
 WORKERS="${WORKERS:-64}"
 FEEDERS="${FEEDERS:-8}"
 PARK_N="${PARK_N:-200000}"
+WAKE_N="${WAKE_N:-2000}"
 CLIENT_THREADS="${CLIENT_THREADS:-1}"
 CEILING_DUR="${CEILING_DUR:-5s}"
 SERVE_ARGS="${SERVE_ARGS:-}"
@@ -123,6 +126,9 @@ for scenario in $SCENARIOS; do
     server_port="$port"
     run_client ready --execution-arn "$probe" --t0-ns "$t0" --timeout 900 || failed=1
     stop_perf
+    # Callbacks for parked executions that are on disk only: each one reloads its execution.
+    run_client wake --execution-arn "$probe" --of "$PARK_N" --n "$WAKE_N" \
+      --connections "$CONNS" || failed=1
     log "restart: $(grep -o 'serving Step Functions.*' "$server_log"); VmRSS after recovery $(grep VmRSS "/proc/$server_pid/status" | tr -s ' ')"
     stop_server
     rm -rf "$data"

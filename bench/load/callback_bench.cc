@@ -59,6 +59,7 @@ struct Options {
   std::string execution_arn;  // ready: what to describe
   double timeout_s = 600;   // ready, and waiting for SUCCEEDED
   double settle_s = 2;      // park: wait before reading RSS after the starts
+  long of = 0;              // wake: how many executions were parked
 };
 
 // Latencies, one vector per connection (each written by its own coroutine only).
@@ -449,6 +450,74 @@ int Park(const Options& opts) {
   return running == n ? 0 : 1;
 }
 
+// After a restart: completes opts.n of the opts.of parked executions (spread evenly over them),
+// whose probe is opts.execution_arn. Their tokens come from GetExecutionHistory (not timed);
+// the timed phase is their SendTaskSuccess calls. None of them is in the server's memory then
+// (a restart reloads no idle execution), so each call reloads its execution from the store.
+int Wake(const Options& opts) {
+  const std::string& probe = opts.execution_arn;
+  const std::string prefix = probe.substr(0, probe.rfind(':') + 1);
+  const long n = std::min(opts.n, opts.of);
+  std::vector<std::string> arns(n), tokens(n);
+  for (long k = 0; k < n; ++k) arns[k] = prefix + "e-" + std::to_string(k * opts.of / n);
+  {
+    std::atomic<long> next{0};
+    Failures failures;
+    RunConnections(opts.client, opts.connections, [&](Connection& c, int) -> awaitable<void> {
+      for (long k = next.fetch_add(1); k < n; k = next.fetch_add(1)) {
+        Reply r = co_await c.Call("GetExecutionHistory",
+                                  "{\"executionArn\":" + Quote(arns[k]) + ",\"maxResults\":5}");
+        auto history = json::Parse(r.body);
+        const json::Value* events = history ? json::Find(*history, "events") : nullptr;
+        if (r.status != 200 || events == nullptr || !events->is_array()) {
+          failures.Add("GetExecutionHistory", r);
+          continue;
+        }
+        for (const json::Value& e : events->get_array()) {
+          const json::Value* details = json::Find(e, "taskScheduledEventDetails");
+          const json::Value* parameters = details ? json::Find(*details, "parameters") : nullptr;
+          if (parameters == nullptr || !parameters->is_string()) continue;
+          auto p = json::Parse(parameters->get_string());
+          const json::Value* body = p ? json::Find(*p, "MessageBody") : nullptr;
+          const json::Value* token = body ? json::Find(*body, "token") : nullptr;
+          if (token != nullptr && token->is_string()) tokens[k] = std::string(token->get_string());
+        }
+      }
+    });
+  }
+  Failures failures;
+  PerConnection latencies(opts.connections);
+  const ServerCpu cpu(opts.server_pid);
+  std::atomic<long> next{0};
+  const std::int64_t start = NowNs();
+  RunConnections(opts.client, opts.connections, [&](Connection& c, int index) -> awaitable<void> {
+    for (long k = next.fetch_add(1); k < n; k = next.fetch_add(1)) {
+      const std::int64_t t = NowNs();
+      Reply r = co_await c.Call("SendTaskSuccess", "{\"taskToken\":" + Quote(tokens[k]) +
+                                                       ",\"output\":\"{\\\"woken\\\":true}\"}");
+      latencies[index].push_back(NowNs() - t);
+      if (r.status != 200) failures.Add("SendTaskSuccess", r);
+    }
+  });
+  Report("wake", "SendTaskSuccess (reloaded)", n, SecondsSince(start), latencies, failures,
+         opts.connections, cpu);
+  std::atomic<long> succeeded{0};
+  next = 0;
+  RunConnections(opts.client, opts.connections, [&](Connection& c, int) -> awaitable<void> {
+    for (long k = next.fetch_add(1); k < n; k = next.fetch_add(1)) {
+      Reply r = co_await c.Call("DescribeExecution", "{\"executionArn\":" + Quote(arns[k]) + "}");
+      if (StringField(r.body, "status") == "SUCCEEDED") succeeded.fetch_add(1);
+    }
+  });
+  std::printf("wake       verify                       %ld of %ld SUCCEEDED (%s)\n",
+              succeeded.load(), n, succeeded.load() == n ? "ok" : "MISSING");
+  std::printf("{\"scenario\":\"wake\",\"phase\":\"verify\",\"n\":%ld,\"succeeded\":%ld,"
+              "\"ok\":%s}\n",
+              n, succeeded.load(), succeeded.load() == n ? "true" : "false");
+  std::fflush(stdout);
+  return succeeded.load() == n ? 0 : 1;
+}
+
 // Polls DescribeExecution until the server answers it, and reports the time since opts.t0_ns
 // (CLOCK_REALTIME, as `date +%s%N` prints it).
 int Ready(const Options& opts) {
@@ -492,7 +561,8 @@ void Usage() {
                "       | roundtrip [--n 20000] [--workers 64] [--feeders 8]\n"
                "       | start     [--n 20000] [--connections 64]\n"
                "       | park      [--n 200000] [--connections 64] --server-pid PID\n"
-               "       | ready     --execution-arn ARN --t0-ns NS [--timeout 600]\n");
+               "       | ready     --execution-arn ARN --t0-ns NS [--timeout 600]\n"
+               "       | wake      --execution-arn PROBE --of PARKED [--n 2000]\n");
 }
 
 }  // namespace
@@ -516,6 +586,7 @@ int main(int argc, char** argv) {
         else if (a == "--execution-arn") opts.execution_arn = value();
         else if (a == "--timeout") opts.timeout_s = std::stod(value());
         else if (a == "--settle") opts.settle_s = std::stod(value());
+        else if (a == "--of") opts.of = std::stol(value());
         else return false;
         return true;
       });
@@ -533,6 +604,7 @@ int main(int argc, char** argv) {
     if (opts.scenario == "start") return stepway::bench::Start(opts);
     if (opts.scenario == "park") return stepway::bench::Park(opts);
     if (opts.scenario == "ready") return stepway::bench::Ready(opts);
+    if (opts.scenario == "wake") return stepway::bench::Wake(opts);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "callback_bench: %s\n", e.what());
     return 1;
