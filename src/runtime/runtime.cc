@@ -14,6 +14,7 @@
 #include <set>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 
 #include "asl/definition.h"
 #include "base/limits.h"
@@ -221,7 +222,9 @@ class RuntimeImpl final : public Runtime {
   // list; beyond options_.resident_idle_executions the least recently idle are dropped from
   // memory. They are reloaded by Load when a callback, a stop or a watcher comes for them.
   void Settle(Shard& shard, const std::string& arn);
-  bool IsIdle(const Live& live) const;
+  // With `pending`, whether it will be idle once that step output is carried out (false when
+  // that cannot be told yet), regardless of commits in flight.
+  bool IsIdle(const Live& live, const engine::StepOutput* pending = nullptr) const;
   void Unidle(Shard& shard, Live& live);
   // The execution `arn` of the durable store in memory, reloaded when it was dropped; null when
   // it is unknown or no longer running.
@@ -377,14 +380,16 @@ void RuntimeImpl::Apply(Shard& shard, Live& live, ExecutionInput input,
   Unidle(shard, live);
 
   store::WriteBatch batch;
-  if (live.record.idle) {
-    // Whatever this input sets off, a restart must reload the execution from now on.
-    live.record.idle = false;
-    batch.idle_marks.push_back({live.record.arn, false});
-  }
+  // The commit also says whether a restart must reload the execution: not when the input leaves
+  // it idle (a worker took its activity task), else from now on (the record this batch writes
+  // says so, or else a mark).
+  const bool was_idle = live.record.idle;
+  live.record.idle = IsIdle(live, out.get());
   if (input.kind == ExecutionInput::Kind::kStart || ended) {
     UpdateRecord(live.record, *live.execution, input.at_millis);
     batch.executions.push_back(live.record);
+  } else if (was_idle != live.record.idle) {
+    batch.idle_marks.push_back({live.record.arn, live.record.idle});
   }
   store::WriteBatch::Appended appended;
   appended.execution_arn = live.record.arn;
@@ -588,9 +593,13 @@ void RuntimeImpl::FinishIfEnded(Shard& shard, const std::string& arn) {
   for (auto& w : watchers) w(record);
 }
 
-bool RuntimeImpl::IsIdle(const Live& live) const {
+bool RuntimeImpl::IsIdle(const Live& live, const engine::StepOutput* pending) const {
   if (live.store != &store_ || live.execution->status() != ExecutionStatus::kRunning ||
-      live.pending_commits != 0 || !live.timers.empty() || live.on_end || !live.watchers.empty()) {
+      !live.timers.empty() || live.on_end || !live.watchers.empty()) {
+    return false;
+  }
+  if (pending != nullptr ? !pending->timers.empty() || !pending->tasks.empty()
+                         : live.pending_commits != 0) {
     return false;
   }
   for (const auto& [id, t] : live.tasks) {
