@@ -222,8 +222,8 @@ class RuntimeImpl final : public Runtime {
   // list; beyond options_.resident_idle_executions the least recently idle are dropped from
   // memory. They are reloaded by Load when a callback, a stop or a watcher comes for them.
   void Settle(Shard& shard, const std::string& arn);
-  // With `pending`, whether it will be idle once that step output is carried out (false when
-  // that cannot be told yet), regardless of commits in flight.
+  // With `pending`, whether it will be idle once that step output (not committed yet) is
+  // carried out; false when that cannot be told yet.
   bool IsIdle(const Live& live, const engine::StepOutput* pending = nullptr) const;
   void Unidle(Shard& shard, Live& live);
   // The execution `arn` of the durable store in memory, reloaded when it was dropped; null when
@@ -376,8 +376,6 @@ void RuntimeImpl::Apply(Shard& shard, Live& live, ExecutionInput input,
   const bool was_running = live.execution->status() == ExecutionStatus::kRunning;
   Dispatch(*live.execution, input, env, *out, std::move(value));
   const bool ended = was_running && live.execution->status() != ExecutionStatus::kRunning;
-  ++live.pending_commits;
-  Unidle(shard, live);
 
   store::WriteBatch batch;
   // The commit also says whether a restart must reload the execution: not when the input leaves
@@ -385,6 +383,8 @@ void RuntimeImpl::Apply(Shard& shard, Live& live, ExecutionInput input,
   // says so, or else a mark).
   const bool was_idle = live.record.idle;
   live.record.idle = IsIdle(live, out.get());
+  ++live.pending_commits;
+  Unidle(shard, live);
   if (input.kind == ExecutionInput::Kind::kStart || ended) {
     UpdateRecord(live.record, *live.execution, input.at_millis);
     batch.executions.push_back(live.record);
@@ -598,10 +598,9 @@ bool RuntimeImpl::IsIdle(const Live& live, const engine::StepOutput* pending) co
       !live.timers.empty() || live.on_end || !live.watchers.empty()) {
     return false;
   }
-  if (pending != nullptr ? !pending->timers.empty() || !pending->tasks.empty()
-                         : live.pending_commits != 0) {
-    return false;
-  }
+  // Commits in flight have outputs still to carry out (timers to arm, tasks to start).
+  if (live.pending_commits != 0) return false;
+  if (pending != nullptr && (!pending->timers.empty() || !pending->tasks.empty())) return false;
   for (const auto& [id, t] : live.tasks) {
     const bool activity = t.command.resource->kind == engine::ResourceKind::kActivity;
     if (t.heartbeat || !(activity ? t.started : t.awaiting_token)) return false;
