@@ -77,9 +77,12 @@ class Server:
         args = [stepway_binary(), "serve", "--listen", "127.0.0.1:0", "--data", self.data_dir,
                 "--store", self.store, "--wait-time-scale", str(self.wait_time_scale),
                 "--activity-poll-seconds", str(self.activity_poll_seconds)] + self.extra_args
-        # Extra flags for every server of a run, e.g. to run the whole suite with
-        # STEPWAY_SERVE_ARGS="--resident-idle-executions 0".
-        args += shlex.split(os.environ.get("STEPWAY_SERVE_ARGS", ""))
+        # Extra flags (--flag value pairs) for every server of a run, e.g. to run the whole suite
+        # with STEPWAY_SERVE_ARGS="--resident-idle-executions 0"; a test's own flags win.
+        extra = shlex.split(os.environ.get("STEPWAY_SERVE_ARGS", ""))
+        for flag, value in zip(extra[::2], extra[1::2]):
+            if flag not in self.extra_args:
+                args += [flag, value]
         self._log = open(self.log_path, "w+b")
         self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=self._log,
                                         stderr=subprocess.STDOUT)
