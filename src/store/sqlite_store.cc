@@ -5,7 +5,8 @@
 //   synchronous writes enqueue work; the writer takes everything queued (up to
 //   kMaxGroupBatches), runs it in one BEGIN IMMEDIATE ... COMMIT transaction (one WAL fsync),
 //   then reports each outcome. That is group commit: under load, many callers share an fsync.
-//   Each item runs inside its own SAVEPOINT, so one failing item leaves the others intact.
+//   When an item fails, the transaction is rolled back and the group run again with each item
+//   inside its own SAVEPOINT, so that one failing item leaves the others intact.
 // - Reads use a small pool of read connections (WAL lets readers run beside the writer); a
 //   connection and its statements belong to one reading thread while checked out.
 // - The destructor stops intake, lets the writer drain what was queued, and joins it.
@@ -776,8 +777,39 @@ class SqliteStore final : public Store {
 
   // Runs `group` in one transaction and reports each item's outcome.
   void RunGroup(std::vector<Item>& group) {
-    Writer& w = *writer_;
     std::vector<Status> results(group.size());
+    if (!RunGroupOptimistically(group, results)) RunGroupInSavepoints(group, results);
+    batches_.fetch_add(group.size(), std::memory_order_relaxed);
+    for (std::size_t i = 0; i < group.size(); ++i) group[i].done(std::move(results[i]));
+  }
+
+  // The common case, every item succeeding, without a savepoint per item (each costs three
+  // statements and a copy of every page the item touches into the statement journal). Returns
+  // false, with nothing written, when an item failed: the caller then runs the group again in
+  // savepoints, so that only the failing items fail. True when the outcome is in `results`.
+  bool RunGroupOptimistically(const std::vector<Item>& group, std::vector<Status>& results) {
+    Writer& w = *writer_;
+    Status transaction = w.Exec(w.begin);
+    for (std::size_t i = 0; transaction && i < group.size(); ++i) {
+      const Item& item = group[i];
+      if (Status ok = item.op ? item.op(w) : w.ApplyBatch(item.batch); !ok) {
+        if (!w.db.autocommit()) (void)w.Exec(w.rollback);
+        return false;
+      }
+    }
+    if (transaction) transaction = w.Exec(w.commit);
+    if (!transaction) {
+      if (!w.db.autocommit()) (void)w.Exec(w.rollback);
+      for (auto& result : results) result = tl::unexpected(transaction.error());
+      return true;
+    }
+    transactions_.fetch_add(1, std::memory_order_relaxed);
+    return true;
+  }
+
+  // Each item in its own SAVEPOINT, so that one failing item leaves the others intact.
+  void RunGroupInSavepoints(const std::vector<Item>& group, std::vector<Status>& results) {
+    Writer& w = *writer_;
     Status transaction = w.Exec(w.begin);
     for (std::size_t i = 0; transaction && i < group.size(); ++i) {
       if (transaction = w.Exec(w.savepoint); !transaction) break;
@@ -805,8 +837,6 @@ class SqliteStore final : public Store {
     } else {
       transactions_.fetch_add(1, std::memory_order_relaxed);
     }
-    batches_.fetch_add(group.size(), std::memory_order_relaxed);
-    for (std::size_t i = 0; i < group.size(); ++i) group[i].done(std::move(results[i]));
   }
 
   // Takes a read connection from the pool, opening one when none is free and fewer than
