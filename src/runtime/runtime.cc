@@ -362,7 +362,7 @@ void RuntimeImpl::Apply(Shard& shard, Live& live, ExecutionInput input,
   const bool express = live.store == &express_store_;
   if (!express) {
     for (const engine::HistoryEvent& e : out->events) {
-      appended.events.push_back({e.id, json::Serialize(engine::ToJson(e))});
+      appended.events.push_back({e.id, engine::ToJsonText(e)});
     }
   }
   appended.inputs.push_back(std::move(input));
