@@ -374,13 +374,16 @@ void RuntimeImpl::Apply(Shard& shard, Live& live, ExecutionInput input,
     ++commits_in_flight_;
   }
   live.store->Commit(std::move(batch), [this, &shard, arn, out, done = std::move(done)](Status s) {
-    asio::post(shard.io(), [this, &shard, arn, out, s, done = std::move(done)]() mutable {
-      if (s) {
+    if (s) {
+      asio::post(shard.io(), [this, &shard, arn, out] {
         CarryOut(shard, arn, *out);
         FinishIfEnded(shard, arn);
-      }
-      if (done) done(s);
-    });
+      });
+    }
+    // Answered from the store's thread, not after one more hop through the shard: the answer
+    // only says the input is durable. Whatever the caller sends next for this execution is
+    // posted to the shard after the CarryOut above, so it still sees the execution moved on.
+    if (done) done(s);
     std::lock_guard<std::mutex> lock(commits_mu_);
     if (--commits_in_flight_ == 0) commits_cv_.notify_all();
   });
