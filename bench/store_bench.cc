@@ -8,6 +8,7 @@
 // more committers share each fsync, so batches/s should grow with them while fsyncs/s stays
 // about level. The database lives in $TMPDIR (default /tmp): point it at the disk to measure.
 #include <benchmark/benchmark.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -139,6 +140,91 @@ void BM_CommitPipelined(benchmark::State& state) {
   CloseStore(state);
 }
 BENCHMARK(BM_CommitPipelined)->Arg(64)->UseRealTime()->MinTime(2.0);
+
+// The process's user + system CPU time so far, in microseconds.
+double CpuMicros() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return 1e6 * (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
+}
+
+// An event of about the size and shape the server writes for the callback workload.
+std::string EventJson(std::int64_t id, std::string_view type) {
+  return R"({"timestamp":1.795259736431E9,"type":")" + std::string(type) + R"(","id":)" +
+         std::to_string(id) + R"(,"previousEventId":)" + std::to_string(id - 1) +
+         R"(,"stateExitedEventDetails":{"name":"Work","output":"{\"order\":\"o-1234567890\",)"
+         R"(\"before\":{\"step\":\"before\"},\"work\":{\"status\":\"ok\",\"n\":5}}",)"
+         R"("outputDetails":{"truncated":false}}})";
+}
+
+// What the callback benchmark's SendTaskSuccess commits, on executions written beforehand as
+// the server writes them (start: record, input, 5 events; task started: input, event): the
+// final record (SUCCEEDED, with output), the input and 5 events. `range(0)` batches in flight
+// from one thread, as the runtime's shards keep them. cpu_us_per_batch is the whole process's
+// CPU time (mostly the writer thread) per completed batch.
+void BM_CompleteExecutions(benchmark::State& state) {
+  OpenStore(state);
+  if (!g_store) return;
+  const auto in_flight = static_cast<int>(state.range(0));
+  const auto n = static_cast<std::int64_t>(state.max_iterations);
+  std::vector<ExecutionRecord> records;
+  records.reserve(n);
+  for (std::int64_t i = 0; i < n; ++i) {
+    ExecutionRecord r;
+    r.arn = "arn:aws:states:us-east-1:123456789012:execution:bench:" + std::to_string(i) +
+            "-5d2c8f0e-1b7a-4e59-9c1d-0a8b7e6f5d4c";
+    r.state_machine_arn = "arn:aws:states:us-east-1:123456789012:stateMachine:bench";
+    r.name = r.arn.substr(r.arn.rfind(':') + 1);
+    r.input = R"({"order":"o-1234567890"})";
+    r.definition = std::string(308, 'd');
+    r.role_arn = "arn:aws:iam::123456789012:role/bench";
+    r.start_millis = 1'700'000'000'000 + i;
+    WriteBatch start;
+    start.executions.push_back(r);
+    WriteBatch::Appended append{r.arn, {}, {}};
+    append.inputs.push_back({1, ExecutionInput::Kind::kStart, r.start_millis, 0, r.input, ""});
+    append.inputs.push_back({2, ExecutionInput::Kind::kTaskStarted, r.start_millis, 1, "w", ""});
+    for (std::int64_t id = 1; id <= 6; ++id) append.events.push_back({id, EventJson(id, "X")});
+    start.appends.push_back(std::move(append));
+    g_store->Commit(std::move(start), [](auto) {});
+    records.push_back(std::move(r));
+  }
+  (void)g_store->CommitAndWait({});  // everything above is written
+  std::counting_semaphore<1024> slots(in_flight);
+  const auto stats_before = g_stats_at_start = g_store->GetCommitStats();
+  g_start = std::chrono::steady_clock::now();
+  const double cpu_before = CpuMicros();
+  std::int64_t i = 0;
+  for (auto _ : state) {
+    slots.acquire();
+    ExecutionRecord& r = records[i];
+    r.status = "SUCCEEDED";
+    r.output = R"({"order":"o-1234567890","before":{"step":"before"},"work":{"n":5}})";
+    r.stop_millis = r.start_millis + 1000;
+    WriteBatch batch;
+    batch.executions.push_back(r);
+    WriteBatch::Appended append{r.arn, {}, {}};
+    append.inputs.push_back({3, ExecutionInput::Kind::kTaskSucceeded, r.start_millis, 1,
+                             R"({"status":"ok","n":5})", ""});
+    for (std::int64_t id = 7; id <= 11; ++id) append.events.push_back({id, EventJson(id, "Y")});
+    batch.appends.push_back(std::move(append));
+    g_store->Commit(std::move(batch), [&slots](stepway::Status s) {
+      if (!s) std::abort();
+      slots.release();
+    });
+    ++i;
+  }
+  for (int k = 0; k < in_flight; ++k) slots.acquire();
+  const auto stats = g_store->GetCommitStats();
+  const double batches = static_cast<double>(stats.batches - stats_before.batches);
+  state.counters["cpu_us_per_batch"] = (CpuMicros() - cpu_before) / batches;
+  state.counters["batches_per_fsync"] =
+      batches / static_cast<double>(stats.transactions - stats_before.transactions);
+  state.SetItemsProcessed(state.iterations());
+  CloseStore(state);
+}
+BENCHMARK(BM_CompleteExecutions)->Arg(64)->Iterations(20000)->UseRealTime();
 
 }  // namespace
 

@@ -77,6 +77,11 @@ class ExecutionTest : public testing::Test {
     for (const TaskCommand& t : out_.tasks) tasks_.push_back(t);
     for (const TimerCommand& t : out_.timers) timers_.push_back(t);
     history_.insert(history_.end(), out_.events.begin(), out_.events.end());
+    // Every event the interpreter emits prints the same written directly as through the DOM.
+    for (const HistoryEvent& e : out_.events) {
+      EXPECT_EQ(ToJsonText(e), json::Serialize(ToJson(e)));
+      EXPECT_EQ(ToJsonText(e, false), json::Serialize(ToJson(e, false)));
+    }
   }
 
   bool Succeed(std::int64_t task_id, std::string_view output) {

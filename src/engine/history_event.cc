@@ -1,5 +1,8 @@
 #include "engine/history_event.h"
 
+#include <charconv>
+#include <string_view>
+
 namespace stepway::engine {
 
 namespace {
@@ -107,6 +110,111 @@ json::Object ToJson(const HistoryEvent& event, bool include_data) {
   }
   for (const auto& kv : event.extra) details[kv.key()] = kv.value();
   out[member] = std::move(details);
+  return out;
+}
+
+namespace {
+
+// Whether ToJson might write `key` into the details object before the extra members (an extra
+// member of that name would then replace it in place rather than come last).
+bool IsStandardDetail(std::string_view key) {
+  for (std::string_view standard :
+       {"resourceType", "resource", "name", "index", "length", "error", "cause", "input",
+        "output", "parameters", "inputDetails", "outputDetails"}) {
+    if (key == standard) return true;
+  }
+  return false;
+}
+
+void AppendInt(std::int64_t value, std::string& out) {
+  char buf[24];
+  const auto r = std::to_chars(buf, buf + sizeof buf, value);
+  out.append(buf, r.ptr);
+}
+
+}  // namespace
+
+std::string ToJsonText(const HistoryEvent& event, bool include_data) {
+  const char* member = EventDetailsMember(event.type);
+  if (member != nullptr) {
+    for (const auto& kv : event.extra) {
+      if (IsStandardDetail(kv.key())) return json::Serialize(ToJson(event, include_data));
+    }
+  }
+  std::string out;
+  out.reserve(256);
+  out += "{\"timestamp\":";
+  out += json::FormatDouble(double(event.timestamp.time_since_epoch().count()) / 1000.0);
+  out += ",\"type\":";
+  json::SerializeStringTo(EventTypeName(event.type), out);
+  out += ",\"id\":";
+  AppendInt(event.id, out);
+  out += ",\"previousEventId\":";
+  AppendInt(event.previous_event_id, out);
+  if (member == nullptr) {
+    out += '}';
+    return out;
+  }
+  out += ',';
+  json::SerializeStringTo(member, out);
+  out += ":{";
+  bool first = true;
+  const auto key = [&out, &first](std::string_view name) {
+    if (!first) out += ',';
+    first = false;
+    json::SerializeStringTo(name, out);
+    out += ':';
+  };
+  if (!event.resource_type.empty()) {
+    key("resourceType");
+    json::SerializeStringTo(event.resource_type, out);
+  }
+  if (!event.resource.empty()) {
+    key("resource");
+    json::SerializeStringTo(event.resource, out);
+  }
+  if (!event.name.empty()) {
+    key("name");
+    json::SerializeStringTo(event.name, out);
+  }
+  if (event.index >= 0) {
+    key(event.type == EventType::kMapStateStarted ? "length" : "index");
+    AppendInt(event.index, out);
+  }
+  if (event.has_error) {
+    key("error");
+    json::SerializeStringTo(event.error, out);
+  }
+  if (event.has_cause) {
+    key("cause");
+    json::SerializeStringTo(event.cause, out);
+  }
+  if (event.payload && event.payload_member) {
+    const std::string_view payload_member = event.payload_member;
+    if (include_data) {
+      key(payload_member);
+      // The document is printed, then quoted: it travels as a string holding JSON text.
+      // One buffer per thread, kept unless a large document grew it.
+      constexpr std::size_t kKeptBufferBytes = 64 * 1024;
+      thread_local std::string text;
+      text.clear();
+      json::SerializeTo(*event.payload, text);
+      json::SerializeStringTo(text, out);
+      if (text.capacity() > kKeptBufferBytes) std::string().swap(text);
+    }
+    if (payload_member != "parameters") {
+      if (!first) out += ',';
+      first = false;
+      json::SerializeStringTo(payload_member, out);
+      out.insert(out.size() - 1, "Details");  // inside the closing quote
+      out += ":{\"truncated\":false}";
+    }
+  }
+  for (const auto& kv : event.extra) {
+    key(kv.key());
+    json::SerializeTo(kv.value(), out);
+  }
+  out += "}}";
   return out;
 }
 

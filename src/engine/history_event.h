@@ -122,5 +122,8 @@ struct HistoryEvent {
 // does for includeExecutionData=false. Timestamps are seconds since the epoch (a number), the
 // AWS JSON protocol's form.
 json::Object ToJson(const HistoryEvent& event, bool include_data = true);
+// The same text as json::Serialize(ToJson(event, include_data)), written without building the
+// object first: how the runtime stores every event it commits.
+std::string ToJsonText(const HistoryEvent& event, bool include_data = true);
 
 }  // namespace stepway::engine

@@ -81,14 +81,27 @@ std::string NewRequestId() {
   return NewUuid(random);
 }
 
-// The current time as an HTTP Date (RFC 7231 IMF-fixdate).
-std::string HttpDate() {
+// The current time as an HTTP Date (RFC 7231 IMF-fixdate), formatted once per second per thread.
+std::string_view HttpDate() {
+  thread_local std::time_t formatted_at = -1;
+  thread_local char text[64];
+  thread_local std::size_t size = 0;
   const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char text[64];
-  const std::size_t n = std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  return std::string(text, n);
+  if (now != formatted_at) {
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    size = std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    formatted_at = now;
+  }
+  return std::string_view(text, size);
+}
+
+// Appends "name: value\r\n".
+void AppendField(std::string_view name, std::string_view value, std::string& out) {
+  out.append(name);
+  out += ": ";
+  out.append(value);
+  out += "\r\n";
 }
 
 // One connection: reads requests, hands them to the handler, writes the answers in request
@@ -132,7 +145,7 @@ class Session : public std::enable_shared_from_this<Session> {
     std::uint64_t seq = 0;
     unsigned version = 11;
     bool keep_alive = true;
-    std::optional<bhttp::response<bhttp::string_body>> response;
+    std::optional<std::string> response;  // the answer as it goes on the wire
   };
 
   // The state shared by the copies of one Respond: answers once; answers 500 if dropped
@@ -281,39 +294,49 @@ class Session : public std::enable_shared_from_this<Session> {
     Write();
   }
 
-  bhttp::response<bhttp::string_body> MakeResponse(const Slot& slot, api::Response answer) {
-    bhttp::response<bhttp::string_body> res;
-    res.version(slot.version);
-    res.result(static_cast<unsigned>(answer.status));
-    res.set(bhttp::field::date, HttpDate());
-    res.set(bhttp::field::content_type, answer.content_type);
+  // The answer's bytes: status line, headers and body in one string, written with one call.
+  // The same fields Beast would print for a response<string_body> with keep_alive(keep_alive)
+  // and prepare_payload(), without building its field list first.
+  static std::string MakeResponse(const Slot& slot, api::Response answer) {
+    std::string out;
+    out.reserve(256 + answer.body.size());
+    out += slot.version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+    out += std::to_string(answer.status);
+    out += ' ';
+    out.append(bhttp::obsolete_reason(bhttp::int_to_status(static_cast<unsigned>(answer.status))));
+    out += "\r\n";
+    AppendField("Date", HttpDate(), out);
+    AppendField("Content-Type", answer.content_type, out);
     bool has_request_id = false;
-    for (auto& [name, value] : answer.headers) {
+    for (const auto& [name, value] : answer.headers) {
       if (beast::iequals(name, "x-amzn-RequestId")) has_request_id = true;
-      res.insert(name, value);
+      AppendField(name, value, out);
     }
-    if (!has_request_id) res.set("x-amzn-RequestId", NewRequestId());
-    res.body() = std::move(answer.body);
-    res.keep_alive(slot.keep_alive);
-    res.prepare_payload();
-    return res;
+    if (!has_request_id) AppendField("x-amzn-RequestId", NewRequestId(), out);
+    // 1.1 keeps the connection unless told; 1.0 closes it unless told.
+    if (slot.version == 10 && slot.keep_alive) AppendField("Connection", "keep-alive", out);
+    if (slot.version != 10 && !slot.keep_alive) AppendField("Connection", "close", out);
+    AppendField("Content-Length", std::to_string(answer.body.size()), out);
+    out += "\r\n";
+    out += answer.body;
+    return out;
   }
 
   void Write() {
     if (closed_ || writing_ || slots_.empty() || !slots_.front().response) return;
     writing_ = true;
     stream_.expires_after(std::chrono::seconds(core_->options.idle_timeout_seconds));
-    bhttp::async_write(stream_, *slots_.front().response,
-                       [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                         self->OnWrite(ec);
-                       });
+    net::async_write(stream_, net::buffer(*slots_.front().response),
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                       self->OnWrite(ec);
+                     });
   }
 
   void OnWrite(beast::error_code ec) {
     writing_ = false;
     if (closed_) return;
     if (ec) return Close();
-    const bool keep_alive = slots_.front().response->keep_alive();
+    const bool keep_alive = slots_.front().keep_alive;
     slots_.pop_front();
     if (!keep_alive) return Linger();
     Write();

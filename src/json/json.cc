@@ -177,6 +177,8 @@ void SerializeTo(const Value& v, std::string& out) {
   }
 }
 
+void SerializeStringTo(std::string_view text, std::string& out) { AppendString(text, out); }
+
 std::string Serialize(const Value& v) {
   std::string out;
   SerializeTo(v, out);

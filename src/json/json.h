@@ -28,6 +28,8 @@ Result<Value> Parse(std::string_view text);
 // Compact JSON, numbers as AWS prints them. Never fails: NaN and infinities print as null.
 std::string Serialize(const Value& value);
 void SerializeTo(const Value& value, std::string& out);
+// Appends `text` as a JSON string: quoted, escaped as Serialize escapes strings.
+void SerializeStringTo(std::string_view text, std::string& out);
 
 // A double as Java's Double.toString prints it: "1.0", "0.001", "1.0E-4", "1.2345678E7".
 std::string FormatDouble(double d);

@@ -397,7 +397,7 @@ void RuntimeImpl::Apply(Shard& shard, Live& live, ExecutionInput input,
   const bool express = live.store == &express_store_;
   if (!express) {
     for (const engine::HistoryEvent& e : out->events) {
-      appended.events.push_back({e.id, json::Serialize(engine::ToJson(e))});
+      appended.events.push_back({e.id, engine::ToJsonText(e)});
     }
   }
   appended.inputs.push_back(std::move(input));
@@ -409,7 +409,7 @@ void RuntimeImpl::Apply(Shard& shard, Live& live, ExecutionInput input,
     ++commits_in_flight_;
   }
   live.store->Commit(std::move(batch), [this, &shard, arn, out, done = std::move(done)](Status s) {
-    asio::post(shard.io(), [this, &shard, arn, out, s, done = std::move(done)]() mutable {
+    asio::post(shard.io(), [this, &shard, arn, out, s] {
       if (auto it = shard.live().find(arn); it != shard.live().end()) {
         --it->second->pending_commits;
       }
@@ -417,9 +417,12 @@ void RuntimeImpl::Apply(Shard& shard, Live& live, ExecutionInput input,
         CarryOut(shard, arn, *out);
         FinishIfEnded(shard, arn);
       }
-      if (done) done(s);
       Settle(shard, arn);
     });
+    // Answered from the store's thread, not after one more hop through the shard: the answer
+    // only says the input is durable. Whatever the caller sends next for this execution is
+    // posted to the shard after the CarryOut above, so it still sees the execution moved on.
+    if (done) done(s);
     std::lock_guard<std::mutex> lock(commits_mu_);
     if (--commits_in_flight_ == 0) commits_cv_.notify_all();
   });

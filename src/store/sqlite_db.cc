@@ -1,5 +1,6 @@
 #include "store/sqlite_db.h"
 
+#include <mutex>
 #include <utility>
 
 #include "base/check.h"
@@ -41,6 +42,11 @@ Error SqliteError(sqlite3* db, int rc, std::string_view what) {
 }
 
 Result<SqliteDb> SqliteDb::Open(const std::string& path) {
+  // SQLite counts its memory for sqlite3_status() under a global mutex on every malloc and
+  // free, from every connection's thread; nothing here reads those counts. The setting must
+  // come before SQLite initialises itself (on the first open); later it is refused, harmlessly.
+  static std::once_flag no_memory_statistics;
+  std::call_once(no_memory_statistics, [] { (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
   sqlite3* db = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &db,
                                  SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |

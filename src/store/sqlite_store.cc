@@ -5,9 +5,13 @@
 //   synchronous writes enqueue work; the writer takes everything queued (up to
 //   kMaxGroupBatches), runs it in one BEGIN IMMEDIATE ... COMMIT transaction (one WAL fsync),
 //   then reports each outcome. That is group commit: under load, many callers share an fsync.
-//   Each item runs inside its own SAVEPOINT, so one failing item leaves the others intact.
+//   When an item fails, the transaction is rolled back and the group run again with each item
+//   inside its own SAVEPOINT, so that one failing item leaves the others intact.
 // - Reads use a small pool of read connections (WAL lets readers run beside the writer); a
 //   connection and its statements belong to one reading thread while checked out.
+// - A checkpointer thread with a connection of its own copies the WAL into the database file
+//   when a commit has grown the WAL past kCheckpointFrames, so that no commit waits for that
+//   copy and its fsync of the database file (SQLite's default runs it inside the COMMIT).
 // - The destructor stops intake, lets the writer drain what was queued, and joins it.
 #include <sqlite3.h>
 
@@ -40,6 +44,14 @@ constexpr std::int64_t kApplicationId = 0x53545057;
 constexpr std::size_t kMaxGroupBatches = 512;
 // Most read connections open at once; more concurrent readers wait for one to be returned.
 constexpr std::size_t kMaxReaders = 4;
+// WAL size, in frames (pages), past which a commit asks the checkpointer thread to copy the WAL
+// into the database file: SQLite's own default threshold.
+constexpr int kCheckpointFrames = 1000;
+// WAL size past which the writer checkpoints itself after a commit. Under continuous load the
+// checkpointer never sees the writer pause, so the WAL never restarts from its beginning; a
+// checkpoint on the writer's thread, where nothing is appended meanwhile, lets the next
+// transaction restart it. Bounds the WAL file to about this many pages.
+constexpr int kWriterCheckpointFrames = 4 * kCheckpointFrames;
 constexpr std::int64_t kNoLimit = -1;  // SQLite's LIMIT for "all"
 
 constexpr std::string_view kSchema = R"sql(
@@ -418,12 +430,67 @@ Result<std::unique_ptr<Reader>> OpenReader(const std::string& path) {
   return reader;
 }
 
+// Runs PASSIVE checkpoints on its own thread and connection when asked. A PASSIVE checkpoint
+// neither waits for nor blocks the writer: it copies the frames committed when it began, and
+// the database file is fsynced (synchronous=FULL on this connection) before the WAL may be
+// reused. Request() is cheap and may be called from SQLite's WAL hook on the writer thread.
+class Checkpointer {
+ public:
+  explicit Checkpointer(SqliteDb db) : db_(std::move(db)), thread_([this] { Loop(); }) {}
+  ~Checkpointer() {
+    {
+      MutexLock lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_one();
+    thread_.join();
+  }
+
+  void Request() {
+    {
+      MutexLock lock(mu_);
+      if (requested_) return;
+      requested_ = true;
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  void Loop() {
+    while (true) {
+      {
+        MutexLock lock(mu_);
+        // No timeout needed: Request and the destructor both notify under the same flags.
+        while (!requested_ && !stopping_) cv_.wait(mu_);
+        if (stopping_) return;
+        requested_ = false;
+      }
+      // SQLITE_BUSY (another checkpoint is running) or an I/O error: the next commit past the
+      // threshold asks again, and the writer's own checkpoint bounds the WAL meanwhile.
+      (void)sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                                      nullptr);
+    }
+  }
+
+  SqliteDb db_;  // touched only by thread_
+  Mutex mu_;
+  std::condition_variable_any cv_;
+  bool requested_ GUARDED_BY(mu_) = false;
+  bool stopping_ GUARDED_BY(mu_) = false;
+  std::thread thread_;  // last: started once everything above is ready
+};
+
 class SqliteStore final : public Store {
  public:
-  SqliteStore(std::string path, std::unique_ptr<Writer> writer, std::unique_ptr<Reader> reader)
-      : path_(std::move(path)), writer_(std::move(writer)) {
+  SqliteStore(std::string path, std::unique_ptr<Writer> writer, std::unique_ptr<Reader> reader,
+              std::unique_ptr<Checkpointer> checkpointer)
+      : path_(std::move(path)),
+        writer_(std::move(writer)),
+        checkpointer_(std::move(checkpointer)) {
     readers_.push_back(std::move(reader));
     open_readers_ = 1;
+    // Replaces SQLite's automatic checkpoint, which would run inside the writer's COMMIT.
+    sqlite3_wal_hook(writer_->db.get(), &SqliteStore::OnWalCommit, this);
     writer_thread_ = std::thread([this] { WriterLoop(); });
   }
 
@@ -710,6 +777,24 @@ class SqliteStore final : public Store {
   }
 
  private:
+  // SQLite's WAL hook: called on the writer thread after each commit with the WAL's size in
+  // frames. Asks for a checkpoint each time the WAL has grown by kCheckpointFrames (as often as
+  // SQLite's own would run), and checkpoints here past kWriterCheckpointFrames.
+  static int OnWalCommit(void* self, sqlite3* db, const char* name, int frames) {
+    auto& store = *static_cast<SqliteStore*>(self);
+    if (frames >= kWriterCheckpointFrames) {
+      // Busy when the checkpointer is at work: it copies the frames, and a later commit retries.
+      (void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      return SQLITE_OK;
+    }
+    if (frames < store.frames_at_checkpoint_request_) store.frames_at_checkpoint_request_ = 0;
+    if (frames - store.frames_at_checkpoint_request_ >= kCheckpointFrames) {
+      store.frames_at_checkpoint_request_ = frames;
+      store.checkpointer_->Request();
+    }
+    return SQLITE_OK;
+  }
+
   // One unit of the writer's work: a batch, or (when `op` is set) a synchronous write.
   struct Item {
     WriteBatch batch;
@@ -792,8 +877,39 @@ class SqliteStore final : public Store {
 
   // Runs `group` in one transaction and reports each item's outcome.
   void RunGroup(std::vector<Item>& group) {
-    Writer& w = *writer_;
     std::vector<Status> results(group.size());
+    if (!RunGroupOptimistically(group, results)) RunGroupInSavepoints(group, results);
+    batches_.fetch_add(group.size(), std::memory_order_relaxed);
+    for (std::size_t i = 0; i < group.size(); ++i) group[i].done(std::move(results[i]));
+  }
+
+  // The common case, every item succeeding, without a savepoint per item (each costs three
+  // statements and a copy of every page the item touches into the statement journal). Returns
+  // false, with nothing written, when an item failed: the caller then runs the group again in
+  // savepoints, so that only the failing items fail. True when the outcome is in `results`.
+  bool RunGroupOptimistically(const std::vector<Item>& group, std::vector<Status>& results) {
+    Writer& w = *writer_;
+    Status transaction = w.Exec(w.begin);
+    for (std::size_t i = 0; transaction && i < group.size(); ++i) {
+      const Item& item = group[i];
+      if (Status ok = item.op ? item.op(w) : w.ApplyBatch(item.batch); !ok) {
+        if (!w.db.autocommit()) (void)w.Exec(w.rollback);
+        return false;
+      }
+    }
+    if (transaction) transaction = w.Exec(w.commit);
+    if (!transaction) {
+      if (!w.db.autocommit()) (void)w.Exec(w.rollback);
+      for (auto& result : results) result = tl::unexpected(transaction.error());
+      return true;
+    }
+    transactions_.fetch_add(1, std::memory_order_relaxed);
+    return true;
+  }
+
+  // Each item in its own SAVEPOINT, so that one failing item leaves the others intact.
+  void RunGroupInSavepoints(const std::vector<Item>& group, std::vector<Status>& results) {
+    Writer& w = *writer_;
     Status transaction = w.Exec(w.begin);
     for (std::size_t i = 0; transaction && i < group.size(); ++i) {
       if (transaction = w.Exec(w.savepoint); !transaction) break;
@@ -821,8 +937,6 @@ class SqliteStore final : public Store {
     } else {
       transactions_.fetch_add(1, std::memory_order_relaxed);
     }
-    batches_.fetch_add(group.size(), std::memory_order_relaxed);
-    for (std::size_t i = 0; i < group.size(); ++i) group[i].done(std::move(results[i]));
   }
 
   // Takes a read connection from the pool, opening one when none is free and fewer than
@@ -861,6 +975,8 @@ class SqliteStore final : public Store {
 
   const std::string path_;
   const std::unique_ptr<Writer> writer_;  // only the writer thread touches it once started
+  const std::unique_ptr<Checkpointer> checkpointer_;  // stopped after the writer (see ~)
+  int frames_at_checkpoint_request_ = 0;  // the WAL's size at the last request; writer thread
 
   Mutex queue_mu_;
   std::condition_variable_any queue_cv_;
@@ -933,8 +1049,12 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
   auto db = SqliteDb::Open(path);
   if (!db) return unavailable(db.error());
   // WAL: readers run beside the writer. synchronous=FULL: COMMIT fsyncs the WAL, so a
-  // committed batch survives power loss, not only a crash of the process.
-  for (const char* pragma : {"PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL"}) {
+  // committed batch survives power loss, not only a crash of the process. temp_store=MEMORY:
+  // the statement journal that lets ROLLBACK TO undo one item of a group (never needed after
+  // the transaction) stays in memory; by default it spills past 64 KiB into a file in /var/tmp,
+  // one write() per page, which cost more than the rest of the commit.
+  for (const char* pragma :
+       {"PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA temp_store = MEMORY"}) {
     if (auto ok = db->Exec(pragma); !ok) return unavailable(ok.error());
   }
   {
@@ -950,7 +1070,13 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
   if (auto ok = writer->Prepare(); !ok) return unavailable(ok.error());
   auto reader = OpenReader(path);
   if (!reader) return unavailable(reader.error());
-  return std::make_unique<SqliteStore>(path, std::move(writer), std::move(*reader));
+  auto checkpoint_db = SqliteDb::Open(path);
+  if (!checkpoint_db) return unavailable(checkpoint_db.error());
+  if (auto ok = checkpoint_db->Exec("PRAGMA synchronous = FULL"); !ok) {
+    return unavailable(ok.error());
+  }
+  return std::make_unique<SqliteStore>(path, std::move(writer), std::move(*reader),
+                                       std::make_unique<Checkpointer>(std::move(*checkpoint_db)));
 }
 
 }  // namespace stepway::store

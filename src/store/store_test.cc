@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <cstdlib>
 #include <filesystem>
@@ -548,6 +549,46 @@ TYPED_TEST(StoreTest, ManyConcurrentCommittersAllAcknowledged) {
   EXPECT_LE(stats.transactions, stats.batches);
 }
 
+TYPED_TEST(StoreTest, FailingBatchesFailAloneAmongManyInFlight) {
+  // Batches committed back to back without waiting share transactions in a group-committing
+  // store; the bad ones (a duplicate event) must fail alone, before, after and between good ones.
+  Store& s = this->store();
+  constexpr int kExecutions = 60;
+  std::vector<ExecutionRecord> executions;
+  for (int i = 0; i < kExecutions; ++i) {
+    executions.push_back(MakeExecution("f" + std::to_string(i), kMachine, i));
+    ASSERT_TRUE(s.CommitAndWait(StepBatch(executions.back(), 1, 2, 1)));
+  }
+  std::mutex mu;
+  std::condition_variable cv;
+  int outstanding = 2 * kExecutions;
+  std::vector<int> ok(2 * kExecutions, -1);
+  for (int i = 0; i < kExecutions; ++i) {
+    ExecutionRecord done = executions[i];
+    done.status = "SUCCEEDED";
+    const bool bad_first = i % 2 == 0;
+    for (int k = 0; k < 2; ++k) {
+      const bool bad = (k == 0) == bad_first;
+      const int slot = 2 * i + k;
+      s.Commit(bad ? StepBatch(done, 2, 3, 2) : StepBatch(done, 3, 4, 2), [&, slot](Status st) {
+        std::lock_guard lock(mu);
+        ok[slot] = st ? 1 : 0;
+        if (--outstanding == 0) cv.notify_all();
+      });
+    }
+  }
+  std::unique_lock lock(mu);
+  ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(30), [&] { return outstanding == 0; }));
+  for (int i = 0; i < kExecutions; ++i) {
+    const bool bad_first = i % 2 == 0;
+    EXPECT_EQ(ok[2 * i], bad_first ? 0 : 1) << i;
+    EXPECT_EQ(ok[2 * i + 1], bad_first ? 1 : 0) << i;
+    EXPECT_EQ(s.GetExecution(executions[i].arn)->status, "SUCCEEDED");
+    EXPECT_EQ(s.CountHistory(executions[i].arn), 4);
+    EXPECT_EQ(s.GetInputs(executions[i].arn).size(), 2u);
+  }
+}
+
 TYPED_TEST(StoreTest, CommitFromDoneCallbackChains) {
   // `done` may start the next commit (it must only not wait for it).
   Store& s = this->store();
@@ -626,6 +667,39 @@ TEST_F(SqliteStoreTest, DestructorDrainsTheQueue) {
   ExecutionFilter filter = Of(kMachine);
   filter.limit = 0;
   EXPECT_EQ(s->ListExecutions(filter).executions.size(), static_cast<std::size_t>(kBatches));
+}
+
+TEST_F(SqliteStoreTest, WalStaysBoundedUnderContinuousCommits) {
+  // ~40 MB of history written without a pause: checkpoints run beside the writer, and the WAL
+  // must still restart from its beginning now and then instead of growing with the data.
+  constexpr int kBatches = 5000;
+  constexpr std::size_t kEventBytes = 8000;
+  {
+    auto s = Open();
+    ASSERT_NE(s, nullptr);
+    std::counting_semaphore<64> in_flight(64);
+    std::atomic<int> acknowledged{0};
+    for (int i = 0; i < kBatches; ++i) {
+      in_flight.acquire();
+      const ExecutionRecord e = MakeExecution("w" + std::to_string(i));
+      WriteBatch batch{{e}, {{e.arn, {Input(1)}, {{1, std::string(kEventBytes, 'x')}}}}};
+      s->Commit(std::move(batch), [&](Status status) {
+        if (status) ++acknowledged;
+        in_flight.release();
+      });
+    }
+    for (int i = 0; i < 64; ++i) in_flight.acquire();
+    EXPECT_EQ(acknowledged.load(), kBatches);
+    const auto wal_bytes = std::filesystem::file_size(path() + "-wal");
+    EXPECT_LT(wal_bytes, 24u * 1024 * 1024) << "the WAL kept growing";
+  }
+  auto s = Open();
+  ASSERT_NE(s, nullptr);
+  ExecutionFilter all = Of(kMachine);
+  all.limit = 0;
+  EXPECT_EQ(s->ListExecutions(all).executions.size(), static_cast<std::size_t>(kBatches));
+  EXPECT_EQ(s->GetHistory(MakeExecution("w4999").arn, 1, 0, false).at(0).json.size(),
+            kEventBytes);
 }
 
 TEST_F(SqliteStoreTest, ConcurrentCommitsShareTransactions) {
