@@ -498,16 +498,18 @@ class Evaluator {
     // call or a complex path produces is held here. Up to kInlineArgs arguments live on the
     // stack; `owned` is reserved, so the pointers into it stay valid.
     const std::size_t n = call.args.size();
+    // The owned values are optional so that the arguments read in place cost no value to
+    // construct and destroy.
     std::array<const json::Value*, kInlineArgs> inline_pointers;
-    std::array<json::Value, kInlineArgs> inline_owned;
+    std::array<std::optional<json::Value>, kInlineArgs> inline_owned;
     std::vector<const json::Value*> more_pointers;
-    std::vector<json::Value> more_owned;
+    std::vector<std::optional<json::Value>> more_owned;
     if (n > kInlineArgs) {
       more_pointers.resize(n);
       more_owned.resize(n);
     }
     const json::Value** pointers = n > kInlineArgs ? more_pointers.data() : inline_pointers.data();
-    json::Value* owned = n > kInlineArgs ? more_owned.data() : inline_owned.data();
+    std::optional<json::Value>* owned = n > kInlineArgs ? more_owned.data() : inline_owned.data();
     for (std::size_t k = 0; k < n; ++k) {
       const Argument& arg = call.args[k];
       const json::Value* found = nullptr;
@@ -516,8 +518,7 @@ class Evaluator {
         case Argument::Kind::kCall: {
           auto v = Call(*arg.call);
           if (!v) return v;
-          owned[k] = std::move(*v);
-          found = &owned[k];
+          found = &owned[k].emplace(std::move(*v));
           break;
         }
         case Argument::Kind::kPath: {
@@ -530,8 +531,7 @@ class Evaluator {
                               std::string(field_) + "' could not be found in the input '" +
                               json::Serialize(scope_.input) + "'");
           }
-          owned[k] = std::move(*v);
-          found = &owned[k];
+          found = &owned[k].emplace(std::move(*v));
           break;
         }
       }
@@ -638,9 +638,11 @@ class Evaluator {
       auto size = ExactInt(args[1]);
       if (!array) return invalid("the first argument must be an array");
       if (!size || *size <= 0) return invalid("the chunk size must be a positive integer");
+      const std::size_t chunk = std::size_t(*size);
       json::Array out;
-      for (std::size_t k = 0; k < array->size(); k += std::size_t(*size)) {
-        const std::size_t end = std::min(array->size(), k + std::size_t(*size));
+      out.reserve(array->size() / chunk + (array->size() % chunk != 0 ? 1 : 0));
+      for (std::size_t k = 0; k < array->size(); k += chunk) {
+        const std::size_t end = std::min(array->size(), k + chunk);
         out.emplace_back(json::Array(array->begin() + long(k), array->begin() + long(end)));
       }
       return json::Value(std::move(out));
