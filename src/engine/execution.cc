@@ -308,11 +308,38 @@ bool Applicable(const json::Value& target, const std::vector<asl::ReferencePath:
   return true;
 }
 
+// The node `steps` name in `target` when each of them exists (a member of an object or an
+// element of an array), nullptr otherwise.
+json::Value* ExistingNode(json::Value& target, const std::vector<asl::ReferencePath::Step>& steps) {
+  json::Value* node = &target;
+  for (const asl::ReferencePath::Step& step : steps) {
+    if (step.index >= 0) {
+      json::Array* array = node->if_array();
+      if (array == nullptr || std::size_t(step.index) >= array->size()) return nullptr;
+      node = &(*array)[std::size_t(step.index)];
+    } else {
+      json::Object* object = node->if_object();
+      if (object == nullptr) return nullptr;
+      node = object->if_contains(step.key);
+      if (node == nullptr) return nullptr;
+    }
+  }
+  return node;
+}
+
 // ResultPath (or a Catcher's ResultPath): `input` with `result` placed at `path`. When nothing
 // else holds the input (history events keep no payloads) it is changed in place and moved out
 // of `input`; otherwise only the objects along the path are copied.
 asl::Outcome<Payload> PlaceResult(const asl::ReferencePath& path, Payload& input,
                                   json::Value result) {
+  if (input.use_count() == 1) {
+    // The common case first: every node along the path is there already (the state wrote
+    // this member before, or the input has it), so one walk finds where the result goes.
+    if (json::Value* node = ExistingNode(const_cast<json::Value&>(*input), path.steps())) {
+      *node = std::move(result);
+      return std::move(input);
+    }
+  }
   if (!Applicable(*input, path.steps())) {
     return tl::unexpected(path.Apply(json::Value(*input), std::move(result)).error());
   }
