@@ -1,5 +1,6 @@
 #include "asl/payload_template.h"
 
+#include <array>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -166,6 +167,39 @@ Result<PayloadTemplate> PayloadTemplate::Compile(const json::Value& spec) {
 
 Outcome<json::Value> PayloadTemplate::Evaluate(const Scope& scope) const {
   return EvaluateNode(impl_->root, scope);
+}
+
+Outcome<bool> PayloadTemplate::EvaluateInto(const Scope& scope, json::Value& target) const {
+  const Node& root = impl_->root;
+  if (root.kind != Node::Kind::kObject || !root.unique_names || !target.is_object()) return false;
+  json::Object& object = target.get_object();
+  const std::size_t n = root.members.size();
+  if (object.size() != n) return false;
+  for (std::size_t k = 0; k < n; ++k) {
+    if (object.begin()[k].key() != root.members[k].first) return false;
+  }
+  // The values, all read before any is written: a member may read what another replaces.
+  // (Optional, so that no value is constructed for the members a template does not have.)
+  constexpr std::size_t kInlineMembers = 8;
+  std::array<std::optional<json::Value>, kInlineMembers> inline_values;
+  std::vector<std::optional<json::Value>> more_values;
+  if (n > kInlineMembers) more_values.resize(n);
+  std::optional<json::Value>* values =
+      n > kInlineMembers ? more_values.data() : inline_values.data();
+  for (std::size_t k = 0; k < n; ++k) {
+    const Node& child = root.members[k].second;
+    if (child.kind == Node::Kind::kPath) {
+      if (const json::Value* found = child.path->Find(scope)) {
+        values[k].emplace(*found);
+        continue;
+      }
+    }
+    auto v = EvaluateNode(child, scope);
+    if (!v) return tl::unexpected(std::move(v.error()));
+    values[k].emplace(std::move(*v));
+  }
+  for (std::size_t k = 0; k < n; ++k) object.begin()[k].value() = std::move(*values[k]);
+  return true;
 }
 
 const json::Value& PayloadTemplate::spec() const { return impl_->spec; }

@@ -634,6 +634,18 @@ void Execution::ExecutePass(Frame& f, const State& s, const Environment& env, St
   if (s.has_result) {
     result = s.result;
   } else if (s.parameters) {
+    if (json::Value* target = ResultTarget(f, s)) {
+      auto placed = s.parameters->EvaluateInto(MakeScope(f, *f.effective, env), *target);
+      if (!placed) {
+        FailState(f, std::move(placed.error()), env, out);
+        return;
+      }
+      if (*placed) {
+        f.effective.reset();
+        ExitPlaced(f, SizeBound(*target, limits::kMaxPayloadBytes), env, out);
+        return;
+      }
+    }
     auto v = s.parameters->Evaluate(MakeScope(f, *f.effective, env));
     if (!v) {
       FailState(f, std::move(v.error()), env, out);
@@ -869,6 +881,31 @@ void Execution::ExitWithResult(Frame& f, json::Value result, const Environment& 
   if (!s.output_path) bound = 2;
   if (!SelectPath(f, s.output_path, Payload(output), output, env, out)) return;
   ExitState(f, std::move(output), std::move(assigned), env, out, bound);
+}
+
+json::Value* Execution::ResultTarget(Frame& f, const State& s) {
+  if (!s.result_path || s.assign_template || s.result_selector) return nullptr;
+  // Nothing but the frame may hold the input (and the effective input, when InputPath is `$`
+  // and it is the same value): then nobody else sees it change.
+  const long holders = f.input.use_count() - (f.effective == f.input ? 1 : 0);
+  if (holders != 1) return nullptr;
+  return ExistingNode(const_cast<json::Value&>(*f.input), s.result_path->steps());
+}
+
+void Execution::ExitPlaced(Frame& f, std::size_t result_bound, const Environment& env,
+                           StepOutput& out) {
+  const State& s = f.current();
+  // The bound ExitWithResult computes for a result placed at this ResultPath.
+  std::size_t bound = result_bound;
+  if (!IsRootPath(*s.result_path)) {
+    std::size_t path_bytes = 0;
+    for (const auto& step : s.result_path->steps()) path_bytes += step.key.size() + 8;
+    bound = AddBounds(f.input_bound, AddBounds(result_bound, path_bytes));
+  }
+  Payload output = std::move(f.input);
+  if (!s.output_path) bound = 2;
+  if (!SelectPath(f, s.output_path, Payload(output), output, env, out)) return;
+  ExitState(f, std::move(output), json::Object(), env, out, bound);
 }
 
 void Execution::ExitState(Frame& f, Payload output, json::Object assigned, const Environment& env,
