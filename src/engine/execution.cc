@@ -302,7 +302,7 @@ bool Applicable(const json::Value& target, const std::vector<asl::ReferencePath:
       node = &node->get_array()[std::size_t(step.index)];
     } else {
       if (!node->is_object()) return false;
-      node = node->get_object().if_contains(step.key);
+      node = json::FindMember(node->get_object(), step.key);
     }
   }
   return true;
@@ -320,7 +320,7 @@ json::Value* ExistingNode(json::Value& target, const std::vector<asl::ReferenceP
     } else {
       json::Object* object = node->if_object();
       if (object == nullptr) return nullptr;
-      node = object->if_contains(step.key);
+      node = json::FindMember(*object, step.key);
       if (node == nullptr) return nullptr;
     }
   }
@@ -616,7 +616,7 @@ bool Execution::TakeSubtree(Frame& f, const State& s) {
       node = &node->get_array()[std::size_t(step.index)];
     } else {
       if (!node->is_object()) return false;
-      node = node->get_object().if_contains(step.key);
+      node = json::FindMember(node->get_object(), step.key);
       if (node == nullptr) return false;
     }
   }

@@ -51,4 +51,26 @@ std::size_t CodePointCount(std::string_view utf8);
 // The member named `key`, or nullptr when `v` is not an object or has no such member.
 const Value* Find(const Value& v, std::string_view key);
 
+// The value of `object`'s member named `key`, or nullptr. The same member as
+// object::if_contains finds (keys are unique), but a small object is searched by comparing
+// each key's length and then its bytes inline: the engine's documents are mostly objects of a
+// few members with short names, where a call to memcmp per key costs more than the compare.
+inline constexpr std::size_t kLinearFindMaxMembers = 16;
+inline const Value* FindMember(const Object& object, std::string_view key) {
+  if (object.size() > kLinearFindMaxMembers) return object.if_contains(key);
+  const char* const want = key.data();
+  const std::size_t size = key.size();
+  for (const auto& member : object) {
+    const std::string_view name = member.key();
+    if (name.size() != size) continue;
+    std::size_t i = 0;
+    while (i < size && name[i] == want[i]) ++i;
+    if (i == size) return &member.value();
+  }
+  return nullptr;
+}
+inline Value* FindMember(Object& object, std::string_view key) {
+  return const_cast<Value*>(FindMember(static_cast<const Object&>(object), key));
+}
+
 }  // namespace stepway::json

@@ -49,6 +49,21 @@ TEST(JsonTest, EqualityComparesNumbersByValue) {
   EXPECT_FALSE(Equal(*Parse("[1,2]"), *Parse("[2,1]")));
 }
 
+TEST(JsonTest, FindMemberFindsWhatIfContainsFinds) {
+  // Small objects are searched inline, large ones through Boost's index: the same answers.
+  for (int members : {0, 1, 3, int(kLinearFindMaxMembers), int(kLinearFindMaxMembers) + 1, 40}) {
+    Object o;
+    for (int i = 0; i < members; ++i) o["k" + std::to_string(i)] = i;
+    o["k"] = "short";
+    o[""] = "empty";
+    for (const std::string key : {"k", "k0", "k1", "k2", "k39", "k40", "", "K", "kk", "k0x"}) {
+      EXPECT_EQ(FindMember(o, key), o.if_contains(key)) << members << " " << key;
+    }
+    if (Value* v = FindMember(o, "k")) *v = 7;
+    EXPECT_EQ(o.at("k"), 7);
+  }
+}
+
 TEST(JsonTest, CountsCodePoints) {
   EXPECT_EQ(CodePointCount("aé€😀"), 4u);
 }
