@@ -28,6 +28,12 @@ namespace {
 // AWS: Base64Encode/Base64Decode/Hash take "a string of up to 10,000 characters".
 constexpr std::size_t kMaxIntrinsicStringChars = 10000;
 
+// Whether `s` has more than kMaxIntrinsicStringChars characters. A text has no more
+// characters than bytes, so only a long one is counted.
+bool TooLong(std::string_view s) {
+  return s.size() > kMaxIntrinsicStringChars && json::CodePointCount(s) > kMaxIntrinsicStringChars;
+}
+
 struct Argument {
   enum class Kind { kLiteral, kPath, kCall };
   Kind kind = Kind::kLiteral;
@@ -701,7 +707,7 @@ class Evaluator {
     if (fn == Function::kBase64Encode || fn == Function::kBase64Decode) {
       const json::String* s = string_arg(0);
       if (!s) return invalid("the argument must be a string");
-      if (json::CodePointCount(*s) > kMaxIntrinsicStringChars) {
+      if (TooLong(*s)) {
         return invalid("the string is longer than 10000 characters");
       }
       if (fn == Function::kBase64Encode) return json::Value(json::String(Base64Encode(*s)));
@@ -714,7 +720,7 @@ class Evaluator {
       const json::String* data = string_arg(0);
       const json::String* algorithm = string_arg(1);
       if (!data) return invalid("the data must be a string");
-      if (json::CodePointCount(*data) > kMaxIntrinsicStringChars) {
+      if (TooLong(*data)) {
         return invalid("the data is longer than 10000 characters");
       }
       if (!algorithm) return invalid("the algorithm must be a string");
