@@ -531,7 +531,7 @@ void Execution::EnterState(Frame& f, const Environment& env, StepOutput& out) {
   f.retry_count = 0;
   f.retrier_attempts.assign(s.retry.size(), 0);
   HistoryEvent& e = Chain(f, Emit(EnteredType(s.type), env, out));
-  e.name = s.name;
+  if (options_.record_events) e.name = s.name;  // (nobody reads the scratch event's name)
   if (options_.record_payloads) {
     e.payload = f.input;
     e.payload_member = "input";
@@ -922,7 +922,7 @@ void Execution::ExitState(Frame& f, Payload output, json::Object assigned, const
     return;
   }
   HistoryEvent& e = Chain(f, Emit(ExitedType(s.type), env, out));
-  e.name = s.name;
+  if (options_.record_events) e.name = s.name;
   if (options_.record_payloads) {
     e.payload = output;
     e.payload_member = "output";
