@@ -1,6 +1,7 @@
 #include "asl/payload_template.h"
 
 #include <array>
+#include <cstring>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -176,7 +177,11 @@ Outcome<bool> PayloadTemplate::EvaluateInto(const Scope& scope, json::Value& tar
   const std::size_t n = root.members.size();
   if (object.size() != n) return false;
   for (std::size_t k = 0; k < n; ++k) {
-    if (object.begin()[k].key() != root.members[k].first) return false;
+    const std::string_view have = object.begin()[k].key();
+    const std::string& want = root.members[k].first;
+    if (have.size() != want.size() || std::memcmp(have.data(), want.data(), have.size()) != 0) {
+      return false;
+    }
   }
   // The values, all read before any is written: a member may read what another replaces.
   // (Optional, so that no value is constructed for the members a template does not have.)
@@ -198,7 +203,8 @@ Outcome<bool> PayloadTemplate::EvaluateInto(const Scope& scope, json::Value& tar
     if (!v) return tl::unexpected(std::move(v.error()));
     values[k].emplace(std::move(*v));
   }
-  for (std::size_t k = 0; k < n; ++k) object.begin()[k].value() = std::move(*values[k]);
+  // Swapped in (the storage is the same), so each old value goes when its slot here does.
+  for (std::size_t k = 0; k < n; ++k) object.begin()[k].value().swap(*values[k]);
   return true;
 }
 
