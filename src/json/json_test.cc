@@ -31,6 +31,50 @@ TEST(JsonTest, StringsEscapeOnlyWhatJsonRequires) {
   EXPECT_EQ(RoundTrip(R"("a\"b\\c\n\u0001/é")"), R"("a\"b\\c\n\u0001/é")");
 }
 
+// JSON's escapes, byte by byte: the reference for Serialize.
+std::string Quoted(std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out += kHex[c >> 4];
+          out += kHex[c & 15];
+        } else {
+          out += char(c);
+        }
+    }
+  }
+  return out + "\"";
+}
+
+TEST(JsonTest, EscapesAnywhereInAString) {
+  for (char special : {'"', '\\', '\n', '\x01', '\x1f', '\x7f', '\x80', '\xff', ' ', '!', '#', '[',
+                       ']', '\t', '\b', '\f', '\r', '\0'}) {
+    for (std::size_t size = 1; size <= 40; ++size) {
+      for (std::size_t at = 0; at < size; ++at) {
+        std::string s(size, 'a');
+        s[at] = special;
+        EXPECT_EQ(Serialize(String(s)), Quoted(s));
+        s[size - 1 - at] = '\n';
+        EXPECT_EQ(Serialize(String(s)), Quoted(s));
+        Object o;
+        o[s] = s;
+        EXPECT_EQ(Serialize(o), "{" + Quoted(s) + ":" + Quoted(s) + "}");
+      }
+    }
+  }
+}
+
 TEST(JsonTest, ObjectsKeepOrder) {
   EXPECT_EQ(RoundTrip(R"({"b":1,"a":[true,null,{}]})"), R"({"b":1,"a":[true,null,{}]})");
 }
