@@ -879,7 +879,11 @@ void Execution::ExitWithResult(Frame& f, json::Value result, const Environment& 
   }
   // OutputPath: a part of the output is no larger than the whole.
   if (!s.output_path) bound = 2;
-  if (!SelectPath(f, s.output_path, Payload(output), output, env, out)) return;
+  // OutputPath `$` keeps the output as it is (no copy of the Payload to select it from).
+  if ((!s.output_path || !IsRootPath(*s.output_path)) &&
+      !SelectPath(f, s.output_path, Payload(output), output, env, out)) {
+    return;
+  }
   ExitState(f, std::move(output), std::move(assigned), env, out, bound);
 }
 
@@ -904,7 +908,11 @@ void Execution::ExitPlaced(Frame& f, std::size_t result_bound, const Environment
   }
   Payload output = std::move(f.input);
   if (!s.output_path) bound = 2;
-  if (!SelectPath(f, s.output_path, Payload(output), output, env, out)) return;
+  // OutputPath `$` keeps the output as it is (no copy of the Payload to select it from).
+  if ((!s.output_path || !IsRootPath(*s.output_path)) &&
+      !SelectPath(f, s.output_path, Payload(output), output, env, out)) {
+    return;
+  }
   ExitState(f, std::move(output), json::Object(), env, out, bound);
 }
 
