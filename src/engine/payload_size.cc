@@ -20,21 +20,22 @@ constexpr std::array<std::uint8_t, 256> kEscapeExtra = [] {
   return table;
 }();
 
-// Whether any of the 8 bytes of `w` is a control character, '"' or '\\' (exact as a yes/no
-// answer: the classic "has a zero byte" and "has a byte less than n" tests).
-constexpr bool MayNeedEscape(std::uint64_t w) {
-  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
-  constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
-  const std::uint64_t control = (w - kOnes * 0x20) & ~w & kHigh;
-  const std::uint64_t q = w ^ (kOnes * '"');
-  const std::uint64_t b = w ^ (kOnes * '\\');
-  const std::uint64_t quote = (q - kOnes) & ~q & kHigh;
-  const std::uint64_t backslash = (b - kOnes) & ~b & kHigh;
-  return (control | quote | backslash) != 0;
+constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
+constexpr std::uint64_t kLow7 = 0x7F7F7F7F7F7F7F7FULL;
+
+// The high bit of each byte of `w` that is zero, and of no other (exact per byte: the low
+// seven bits are added without a carry into the next byte).
+constexpr std::uint64_t ZeroBytes(std::uint64_t w) { return ~(((w & kLow7) + kLow7) | w) & kHigh; }
+
+// The high bit of each byte of `w` below 0x20 (a control character), and of no other.
+constexpr std::uint64_t ControlBytes(std::uint64_t w) {
+  return ~(((w & kLow7) + kOnes * (0x80 - 0x20)) | w) & kHigh;
 }
 
 // The JSON text's size of a string: its bytes, the quotes, and what escapes add. Eight bytes
-// are tested at a time; only a block that holds a character to escape is looked at bytewise.
+// at a time: '"' and '\\' (one extra byte each) are counted from per-byte masks; only a block
+// with a control character (1 or 5 extra bytes) is looked at bytewise.
 std::size_t StringBytes(std::string_view s) {
   const char* p = s.data();
   std::size_t n = s.size();
@@ -42,8 +43,13 @@ std::size_t StringBytes(std::string_view s) {
   for (; n >= 8; p += 8, n -= 8) {
     std::uint64_t w;
     std::memcpy(&w, p, 8);
-    if (!MayNeedEscape(w)) continue;
-    for (int i = 0; i < 8; ++i) extra += kEscapeExtra[static_cast<unsigned char>(p[i])];
+    if (ControlBytes(w) != 0) {
+      for (int i = 0; i < 8; ++i) extra += kEscapeExtra[static_cast<unsigned char>(p[i])];
+      continue;
+    }
+    const std::uint64_t marked = ZeroBytes(w ^ (kOnes * '"')) | ZeroBytes(w ^ (kOnes * '\\'));
+    // One bit per marked byte, summed into the top byte by the multiplication.
+    extra += std::size_t(((marked >> 7) * kOnes) >> 56);
   }
   for (; n > 0; ++p, --n) extra += kEscapeExtra[static_cast<unsigned char>(*p)];
   return s.size() + 2 + extra;
