@@ -320,7 +320,7 @@ json::Value* ExistingNode(json::Value& target, const std::vector<asl::ReferenceP
     } else {
       json::Object* object = node->if_object();
       if (object == nullptr) return nullptr;
-      node = json::FindMember(*object, step.key);
+      node = json::FindMember(*object, step.key, step.hint);
       if (node == nullptr) return nullptr;
     }
   }

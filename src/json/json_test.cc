@@ -105,6 +105,17 @@ TEST(JsonTest, FindMemberFindsWhatIfContainsFinds) {
     }
     if (Value* v = FindMember(o, "k")) *v = 7;
     EXPECT_EQ(o.at("k"), 7);
+    // With a hint: right, wrong, or past the end, the same member (or none) is found, and a
+    // found member's index is remembered.
+    const MemberHint hint;
+    for (const std::string key : {"k", "k0", "k2", "", "K", "k39", "k", "nope", "k2"}) {
+      EXPECT_EQ(FindMember(o, key, hint), o.if_contains(key)) << members << " " << key;
+      if (const Value* v = o.if_contains(key)) {
+        EXPECT_EQ(&o.begin()[hint.index()].value(), v) << members << " " << key;
+      }
+    }
+    hint.set(1000);
+    EXPECT_EQ(FindMember(o, "k", hint), o.if_contains("k"));
   }
 }
 
