@@ -501,21 +501,21 @@ class Evaluator {
 
   Outcome<json::Value> Call(const IntrinsicCall::Impl& call) {
     // Literals and the nodes simple paths name are read where they are; only what a nested
-    // call or a complex path produces is held here. Up to kInlineArgs arguments live on the
-    // stack; `owned` is reserved, so the pointers into it stay valid.
+    // call or a complex path produces is held, in `owned`, which is reserved for every
+    // argument on its first use so that the pointers into it stay valid. Up to kInlineArgs
+    // pointers live on the stack, left uninitialised until set (zeroing a buffer of
+    // optional values for every call cost more than the common call's own work).
     const std::size_t n = call.args.size();
-    // The owned values are optional so that the arguments read in place cost no value to
-    // construct and destroy.
     std::array<const json::Value*, kInlineArgs> inline_pointers;
-    std::array<std::optional<json::Value>, kInlineArgs> inline_owned;
     std::vector<const json::Value*> more_pointers;
-    std::vector<std::optional<json::Value>> more_owned;
-    if (n > kInlineArgs) {
-      more_pointers.resize(n);
-      more_owned.resize(n);
-    }
+    if (n > kInlineArgs) more_pointers.resize(n);
     const json::Value** pointers = n > kInlineArgs ? more_pointers.data() : inline_pointers.data();
-    std::optional<json::Value>* owned = n > kInlineArgs ? more_owned.data() : inline_owned.data();
+    std::vector<json::Value> owned;
+    auto hold = [&](json::Value v) {
+      if (owned.capacity() == 0) owned.reserve(n);
+      owned.push_back(std::move(v));
+      return &owned.back();
+    };
     for (std::size_t k = 0; k < n; ++k) {
       const Argument& arg = call.args[k];
       const json::Value* found = nullptr;
@@ -524,7 +524,7 @@ class Evaluator {
         case Argument::Kind::kCall: {
           auto v = Call(*arg.call);
           if (!v) return v;
-          found = &owned[k].emplace(std::move(*v));
+          found = hold(std::move(*v));
           break;
         }
         case Argument::Kind::kPath: {
@@ -537,7 +537,7 @@ class Evaluator {
                               std::string(field_) + "' could not be found in the input '" +
                               json::Serialize(scope_.input) + "'");
           }
-          found = &owned[k].emplace(std::move(*v));
+          found = hold(std::move(*v));
           break;
         }
       }

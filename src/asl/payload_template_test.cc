@@ -266,6 +266,24 @@ TEST(PayloadTemplateTest, EvaluateIntoATargetOfTheSameShape) {
   EXPECT_EQ(failed.error().cause, evaluated.error().cause);
   EXPECT_EQ(json::Serialize(missing), R"({"t":{"a":"x"},"u":{"a":0,"b":0,"c":0,"s":0}})");
 
+  // More members than are held on the stack: the same result.
+  std::string wide_spec = "{", wide_target = "{", wide_expected = "{";
+  for (int k = 0; k < 12; ++k) {
+    const std::string name = "m" + std::to_string(k);
+    const std::string sep = k == 0 ? "" : ",";
+    wide_spec += sep + "\"" + name + ".$\":\"$.v[" + std::to_string(11 - k) + "]\"";
+    wide_target += sep + "\"" + name + "\":null";
+    wide_expected += sep + "\"" + name + "\":" + std::to_string(11 - k);
+  }
+  auto wide = PayloadTemplate::Compile(J(wide_spec + "}"));
+  ASSERT_TRUE(wide.has_value());
+  json::Value wide_in = J(R"({"v":[0,1,2,3,4,5,6,7,8,9,10,11]})");
+  json::Value wide_slot = J(wide_target + "}");
+  auto wide_placed = wide->EvaluateInto(Scope{wide_in, ctx, nullptr, &random}, wide_slot);
+  ASSERT_TRUE(wide_placed.has_value());
+  EXPECT_TRUE(*wide_placed);
+  EXPECT_EQ(json::Serialize(wide_slot), wide_expected + "}");
+
   // A template that is not an object of distinct names is never written in place.
   auto repeated = PayloadTemplate::Compile(J(R"({"x":1,"x.$":"$.a"})"));
   ASSERT_TRUE(repeated.has_value());
