@@ -7,7 +7,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libexpected-dev libfmt-dev libcli11-dev libpcre2-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev
-  libssh-dev libgpgme-dev libyaml-cpp-dev
+  libssh-dev libgpgme-dev libyaml-cpp-dev libmimalloc-dev
   python3 openssl openssh-client gnupg
 )
 missing=()

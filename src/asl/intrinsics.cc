@@ -28,6 +28,12 @@ namespace {
 // AWS: Base64Encode/Base64Decode/Hash take "a string of up to 10,000 characters".
 constexpr std::size_t kMaxIntrinsicStringChars = 10000;
 
+// Whether `s` has more than kMaxIntrinsicStringChars characters. A text has no more
+// characters than bytes, so only a long one is counted.
+bool TooLong(std::string_view s) {
+  return s.size() > kMaxIntrinsicStringChars && json::CodePointCount(s) > kMaxIntrinsicStringChars;
+}
+
 struct Argument {
   enum class Kind { kLiteral, kPath, kCall };
   Kind kind = Kind::kLiteral;
@@ -495,19 +501,21 @@ class Evaluator {
 
   Outcome<json::Value> Call(const IntrinsicCall::Impl& call) {
     // Literals and the nodes simple paths name are read where they are; only what a nested
-    // call or a complex path produces is held here. Up to kInlineArgs arguments live on the
-    // stack; `owned` is reserved, so the pointers into it stay valid.
+    // call or a complex path produces is held, in `owned`, which is reserved for every
+    // argument on its first use so that the pointers into it stay valid. Up to kInlineArgs
+    // pointers live on the stack, left uninitialised until set (zeroing a buffer of
+    // optional values for every call cost more than the common call's own work).
     const std::size_t n = call.args.size();
     std::array<const json::Value*, kInlineArgs> inline_pointers;
-    std::array<json::Value, kInlineArgs> inline_owned;
     std::vector<const json::Value*> more_pointers;
-    std::vector<json::Value> more_owned;
-    if (n > kInlineArgs) {
-      more_pointers.resize(n);
-      more_owned.resize(n);
-    }
+    if (n > kInlineArgs) more_pointers.resize(n);
     const json::Value** pointers = n > kInlineArgs ? more_pointers.data() : inline_pointers.data();
-    json::Value* owned = n > kInlineArgs ? more_owned.data() : inline_owned.data();
+    std::vector<json::Value> owned;
+    auto hold = [&](json::Value v) {
+      if (owned.capacity() == 0) owned.reserve(n);
+      owned.push_back(std::move(v));
+      return &owned.back();
+    };
     for (std::size_t k = 0; k < n; ++k) {
       const Argument& arg = call.args[k];
       const json::Value* found = nullptr;
@@ -516,8 +524,7 @@ class Evaluator {
         case Argument::Kind::kCall: {
           auto v = Call(*arg.call);
           if (!v) return v;
-          owned[k] = std::move(*v);
-          found = &owned[k];
+          found = hold(std::move(*v));
           break;
         }
         case Argument::Kind::kPath: {
@@ -530,8 +537,7 @@ class Evaluator {
                               std::string(field_) + "' could not be found in the input '" +
                               json::Serialize(scope_.input) + "'");
           }
-          owned[k] = std::move(*v);
-          found = &owned[k];
+          found = hold(std::move(*v));
           break;
         }
       }
@@ -638,9 +644,11 @@ class Evaluator {
       auto size = ExactInt(args[1]);
       if (!array) return invalid("the first argument must be an array");
       if (!size || *size <= 0) return invalid("the chunk size must be a positive integer");
+      const std::size_t chunk = std::size_t(*size);
       json::Array out;
-      for (std::size_t k = 0; k < array->size(); k += std::size_t(*size)) {
-        const std::size_t end = std::min(array->size(), k + std::size_t(*size));
+      out.reserve(array->size() / chunk + (array->size() % chunk != 0 ? 1 : 0));
+      for (std::size_t k = 0; k < array->size(); k += chunk) {
+        const std::size_t end = std::min(array->size(), k + chunk);
         out.emplace_back(json::Array(array->begin() + long(k), array->begin() + long(end)));
       }
       return json::Value(std::move(out));
@@ -699,7 +707,7 @@ class Evaluator {
     if (fn == Function::kBase64Encode || fn == Function::kBase64Decode) {
       const json::String* s = string_arg(0);
       if (!s) return invalid("the argument must be a string");
-      if (json::CodePointCount(*s) > kMaxIntrinsicStringChars) {
+      if (TooLong(*s)) {
         return invalid("the string is longer than 10000 characters");
       }
       if (fn == Function::kBase64Encode) return json::Value(json::String(Base64Encode(*s)));
@@ -712,7 +720,7 @@ class Evaluator {
       const json::String* data = string_arg(0);
       const json::String* algorithm = string_arg(1);
       if (!data) return invalid("the data must be a string");
-      if (json::CodePointCount(*data) > kMaxIntrinsicStringChars) {
+      if (TooLong(*data)) {
         return invalid("the data is longer than 10000 characters");
       }
       if (!algorithm) return invalid("the algorithm must be a string");

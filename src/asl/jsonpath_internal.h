@@ -31,6 +31,7 @@ struct Step {
   Kind kind = Kind::kProperty;
   bool scan = false;  // preceded by `..` (recursive descent)
   std::vector<std::string> names;
+  json::MemberHint hint;  // where names.front() was last found (Path::Find's walks)
   std::vector<long> indexes;
   std::optional<long> slice_from, slice_to;
   std::shared_ptr<const FilterExpr> filter;

@@ -1050,7 +1050,9 @@ struct Path::Impl {
     const json::Value* node = &document;
     for (const jsonpath::Step& step : chain.steps) {
       if (step.kind == jsonpath::Step::Kind::kProperty) {
-        node = node->is_object() ? node->get_object().if_contains(step.names.front()) : nullptr;
+        node = node->is_object()
+                   ? json::FindMember(node->get_object(), step.names.front(), step.hint)
+                   : nullptr;
       } else {
         const std::size_t i = std::size_t(step.indexes.front());
         node = node->is_array() && i < node->get_array().size() ? &node->get_array()[i] : nullptr;

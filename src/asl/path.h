@@ -95,6 +95,7 @@ class ReferencePath {
   struct Step {
     std::string key;   // member name, when index < 0
     long index = -1;   // array index
+    json::MemberHint hint;  // where `key` was last found, for lookups that run again and again
   };
   // The path's steps from the root ("$.a[0]" is {a}, {0}); empty for "$".
   const std::vector<Step>& steps() const { return steps_; }

@@ -1,5 +1,8 @@
 #include "asl/payload_template.h"
 
+#include <array>
+#include <cstring>
+#include <new>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -148,6 +151,48 @@ Outcome<json::Value> EvaluateNode(const Node& node, const Scope& scope) {
   return json::Value();
 }
 
+// The values EvaluateInto computes before it assigns them: up to kInline are constructed one
+// by one in a buffer on the stack (a std::array of optional values would be zeroed whole on
+// every call), more in a vector reserved for all of them.
+class EvaluatedValues {
+ public:
+  explicit EvaluatedValues(std::size_t n) {
+    if (n > kInline) more_.reserve(n);
+  }
+  ~EvaluatedValues() {
+    for (std::size_t k = 0; k < inline_size_; ++k) Inline()[k].~value();
+  }
+  EvaluatedValues(const EvaluatedValues&) = delete;
+  EvaluatedValues& operator=(const EvaluatedValues&) = delete;
+
+  // Adds a copy of `v`, or `v` itself, constructed where it goes.
+  void Add(const json::Value& v) {
+    if (more_.capacity() > 0) {
+      more_.push_back(v);
+      return;
+    }
+    ::new (static_cast<void*>(Inline() + inline_size_)) json::Value(v);
+    ++inline_size_;
+  }
+  void Add(json::Value&& v) {
+    if (more_.capacity() > 0) {
+      more_.push_back(std::move(v));
+      return;
+    }
+    ::new (static_cast<void*>(Inline() + inline_size_)) json::Value(std::move(v));
+    ++inline_size_;
+  }
+  json::Value& operator[](std::size_t k) { return more_.capacity() > 0 ? more_[k] : Inline()[k]; }
+
+ private:
+  static constexpr std::size_t kInline = 8;
+  json::Value* Inline() { return std::launder(reinterpret_cast<json::Value*>(bytes_)); }
+
+  alignas(json::Value) unsigned char bytes_[kInline * sizeof(json::Value)];
+  std::size_t inline_size_ = 0;
+  std::vector<json::Value> more_;
+};
+
 }  // namespace
 
 struct PayloadTemplate::Impl {
@@ -166,6 +211,38 @@ Result<PayloadTemplate> PayloadTemplate::Compile(const json::Value& spec) {
 
 Outcome<json::Value> PayloadTemplate::Evaluate(const Scope& scope) const {
   return EvaluateNode(impl_->root, scope);
+}
+
+Outcome<bool> PayloadTemplate::EvaluateInto(const Scope& scope, json::Value& target) const {
+  const Node& root = impl_->root;
+  if (root.kind != Node::Kind::kObject || !root.unique_names || !target.is_object()) return false;
+  json::Object& object = target.get_object();
+  const std::size_t n = root.members.size();
+  if (object.size() != n) return false;
+  for (std::size_t k = 0; k < n; ++k) {
+    const std::string_view have = object.begin()[k].key();
+    const std::string& want = root.members[k].first;
+    if (have.size() != want.size() || std::memcmp(have.data(), want.data(), have.size()) != 0) {
+      return false;
+    }
+  }
+  // The values, all read before any is written: a member may read what another replaces.
+  EvaluatedValues values(n);
+  for (std::size_t k = 0; k < n; ++k) {
+    const Node& child = root.members[k].second;
+    if (child.kind == Node::Kind::kPath) {
+      if (const json::Value* found = child.path->Find(scope)) {
+        values.Add(*found);
+        continue;
+      }
+    }
+    auto v = EvaluateNode(child, scope);
+    if (!v) return tl::unexpected(std::move(v.error()));
+    values.Add(std::move(*v));
+  }
+  // Swapped in (the storage is the same), so each old value goes when its slot here does.
+  for (std::size_t k = 0; k < n; ++k) object.begin()[k].value().swap(values[k]);
+  return true;
 }
 
 const json::Value& PayloadTemplate::spec() const { return impl_->spec; }

@@ -29,6 +29,14 @@ class PayloadTemplate {
   // - an intrinsic's error: States.IntrinsicFailure (or States.Runtime where AWS says so).
   Outcome<json::Value> Evaluate(const Scope& scope) const;
 
+  // Evaluate() written into `target`, which keeps its member table and keys: done when the
+  // template is an object of distinct member names and `target` an object with exactly these
+  // names in this order (as a state that rewrites the same ResultPath finds what it wrote the
+  // time before). Every value is computed before the first is assigned, so `target` may lie
+  // inside `scope.input`. Gives true when done; false, with nothing evaluated and `target`
+  // unchanged, when the shapes differ; on failure (as Evaluate), `target` is unchanged.
+  Outcome<bool> EvaluateInto(const Scope& scope, json::Value& target) const;
+
   const json::Value& spec() const;
 
   struct Impl;

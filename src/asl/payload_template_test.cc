@@ -227,5 +227,72 @@ TEST(PayloadTemplateTest, ConformanceTemplatesAndPathsCompile) {
   EXPECT_GE(paths, 400);
 }
 
+// EvaluateInto: the result is the one Evaluate gives, written into a target of the same shape.
+TEST(PayloadTemplateTest, EvaluateIntoATargetOfTheSameShape) {
+  auto t = PayloadTemplate::Compile(J(R"j({"a.$":"$.t.b","b.$":"$.t.a","c":1,)j"
+                                       R"j("s.$":"States.Format('{}-{}', $.t.a, $.t.b)"})j"));
+  ASSERT_TRUE(t.has_value());
+  SeededRandom random(1);
+  const json::Value ctx = J("{}");
+  // The target lies inside the input and the template reads what it replaces: every value
+  // is read before the first is written, so a and b are swapped, not both set to one.
+  json::Value in = J(R"({"t":{"a":"x","b":"y","c":0,"s":""}})");
+  auto expected = t->Evaluate(Scope{in, ctx, nullptr, &random});
+  ASSERT_TRUE(expected.has_value());
+  auto placed = t->EvaluateInto(Scope{in, ctx, nullptr, &random}, in.get_object()["t"]);
+  ASSERT_TRUE(placed.has_value());
+  EXPECT_TRUE(*placed);
+  EXPECT_EQ(json::Serialize(in), R"({"t":{"a":"y","b":"x","c":1,"s":"x-y"}})");
+  EXPECT_EQ(json::Serialize(in.at("t")), json::Serialize(*expected));
+
+  // Other member names, another order, or not an object: nothing is done.
+  for (std::string_view target : {R"({"a":1,"b":2,"c":3})", R"({"b":1,"a":2,"c":3,"s":4})",
+                                  R"({"a":1,"b":2,"c":3,"x":4})", "[1,2,3,4]", "null"}) {
+    json::Value doc = J(R"({"t":{"a":"x","b":"y"}})");
+    json::Value slot = J(target);
+    auto r = t->EvaluateInto(Scope{doc, ctx, nullptr, &random}, slot);
+    ASSERT_TRUE(r.has_value());
+    EXPECT_FALSE(*r) << target;
+    EXPECT_EQ(json::Serialize(slot), json::Serialize(J(target)));
+  }
+
+  // A failure leaves the target as it was, and says what Evaluate says.
+  json::Value missing = J(R"({"t":{"a":"x"},"u":{"a":0,"b":0,"c":0,"s":0}})");
+  auto failed = t->EvaluateInto(Scope{missing, ctx, nullptr, &random},
+                                missing.get_object()["u"]);
+  ASSERT_FALSE(failed.has_value());
+  auto evaluated = t->Evaluate(Scope{missing, ctx, nullptr, &random});
+  ASSERT_FALSE(evaluated.has_value());
+  EXPECT_EQ(failed.error().cause, evaluated.error().cause);
+  EXPECT_EQ(json::Serialize(missing), R"({"t":{"a":"x"},"u":{"a":0,"b":0,"c":0,"s":0}})");
+
+  // More members than are held on the stack: the same result.
+  std::string wide_spec = "{", wide_target = "{", wide_expected = "{";
+  for (int k = 0; k < 12; ++k) {
+    const std::string name = "m" + std::to_string(k);
+    const std::string sep = k == 0 ? "" : ",";
+    wide_spec += sep + "\"" + name + ".$\":\"$.v[" + std::to_string(11 - k) + "]\"";
+    wide_target += sep + "\"" + name + "\":null";
+    wide_expected += sep + "\"" + name + "\":" + std::to_string(11 - k);
+  }
+  auto wide = PayloadTemplate::Compile(J(wide_spec + "}"));
+  ASSERT_TRUE(wide.has_value());
+  json::Value wide_in = J(R"({"v":[0,1,2,3,4,5,6,7,8,9,10,11]})");
+  json::Value wide_slot = J(wide_target + "}");
+  auto wide_placed = wide->EvaluateInto(Scope{wide_in, ctx, nullptr, &random}, wide_slot);
+  ASSERT_TRUE(wide_placed.has_value());
+  EXPECT_TRUE(*wide_placed);
+  EXPECT_EQ(json::Serialize(wide_slot), wide_expected + "}");
+
+  // A template that is not an object of distinct names is never written in place.
+  auto repeated = PayloadTemplate::Compile(J(R"({"x":1,"x.$":"$.a"})"));
+  ASSERT_TRUE(repeated.has_value());
+  json::Value doc = J(R"({"a":2})");
+  json::Value slot = J(R"({"x":0})");
+  auto r = repeated->EvaluateInto(Scope{doc, ctx, nullptr, &random}, slot);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_FALSE(*r);
+}
+
 }  // namespace
 }  // namespace stepway::asl

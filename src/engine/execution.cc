@@ -192,8 +192,11 @@ TaskEvents TaskEventsFor(ResourceKind kind) {
   }
 }
 
-bool IsRootPath(const asl::Path& p) { return p.text() == "$"; }
-bool IsRootPath(const asl::ReferencePath& p) { return p.text() == "$"; }
+// "$": compared by hand, this runs several times per state (a std::string compared with a
+// C string measures the C string and calls memcmp).
+bool IsRootText(const std::string& text) { return text.size() == 1 && text[0] == '$'; }
+bool IsRootPath(const asl::Path& p) { return IsRootText(p.text()); }
+bool IsRootPath(const asl::ReferencePath& p) { return IsRootText(p.text()); }
 
 json::Value ErrorOutput(const Failure& f) {
   json::Object o;
@@ -302,10 +305,29 @@ bool Applicable(const json::Value& target, const std::vector<asl::ReferencePath:
       node = &node->get_array()[std::size_t(step.index)];
     } else {
       if (!node->is_object()) return false;
-      node = node->get_object().if_contains(step.key);
+      node = json::FindMember(node->get_object(), step.key);
     }
   }
   return true;
+}
+
+// The node `steps` name in `target` when each of them exists (a member of an object or an
+// element of an array), nullptr otherwise.
+json::Value* ExistingNode(json::Value& target, const std::vector<asl::ReferencePath::Step>& steps) {
+  json::Value* node = &target;
+  for (const asl::ReferencePath::Step& step : steps) {
+    if (step.index >= 0) {
+      json::Array* array = node->if_array();
+      if (array == nullptr || std::size_t(step.index) >= array->size()) return nullptr;
+      node = &(*array)[std::size_t(step.index)];
+    } else {
+      json::Object* object = node->if_object();
+      if (object == nullptr) return nullptr;
+      node = json::FindMember(*object, step.key, step.hint);
+      if (node == nullptr) return nullptr;
+    }
+  }
+  return node;
 }
 
 // ResultPath (or a Catcher's ResultPath): `input` with `result` placed at `path`. When nothing
@@ -313,6 +335,14 @@ bool Applicable(const json::Value& target, const std::vector<asl::ReferencePath:
 // of `input`; otherwise only the objects along the path are copied.
 asl::Outcome<Payload> PlaceResult(const asl::ReferencePath& path, Payload& input,
                                   json::Value result) {
+  if (input.use_count() == 1) {
+    // The common case first: every node along the path is there already (the state wrote
+    // this member before, or the input has it), so one walk finds where the result goes.
+    if (json::Value* node = ExistingNode(const_cast<json::Value&>(*input), path.steps())) {
+      *node = std::move(result);
+      return std::move(input);
+    }
+  }
   if (!Applicable(*input, path.steps())) {
     return tl::unexpected(path.Apply(json::Value(*input), std::move(result)).error());
   }
@@ -504,7 +534,7 @@ void Execution::EnterState(Frame& f, const Environment& env, StepOutput& out) {
   f.retry_count = 0;
   f.retrier_attempts.assign(s.retry.size(), 0);
   HistoryEvent& e = Chain(f, Emit(EnteredType(s.type), env, out));
-  e.name = s.name;
+  if (options_.record_events) e.name = s.name;  // (nobody reads the scratch event's name)
   if (options_.record_payloads) {
     e.payload = f.input;
     e.payload_member = "input";
@@ -589,7 +619,7 @@ bool Execution::TakeSubtree(Frame& f, const State& s) {
       node = &node->get_array()[std::size_t(step.index)];
     } else {
       if (!node->is_object()) return false;
-      node = node->get_object().if_contains(step.key);
+      node = json::FindMember(node->get_object(), step.key);
       if (node == nullptr) return false;
     }
   }
@@ -607,6 +637,18 @@ void Execution::ExecutePass(Frame& f, const State& s, const Environment& env, St
   if (s.has_result) {
     result = s.result;
   } else if (s.parameters) {
+    if (json::Value* target = ResultTarget(f, s)) {
+      auto placed = s.parameters->EvaluateInto(MakeScope(f, *f.effective, env), *target);
+      if (!placed) {
+        FailState(f, std::move(placed.error()), env, out);
+        return;
+      }
+      if (*placed) {
+        f.effective.reset();
+        ExitPlaced(f, SizeBound(*target, limits::kMaxPayloadBytes), env, out);
+        return;
+      }
+    }
     auto v = s.parameters->Evaluate(MakeScope(f, *f.effective, env));
     if (!v) {
       FailState(f, std::move(v.error()), env, out);
@@ -840,8 +882,41 @@ void Execution::ExitWithResult(Frame& f, json::Value result, const Environment& 
   }
   // OutputPath: a part of the output is no larger than the whole.
   if (!s.output_path) bound = 2;
-  if (!SelectPath(f, s.output_path, Payload(output), output, env, out)) return;
+  // OutputPath `$` keeps the output as it is (no copy of the Payload to select it from).
+  if ((!s.output_path || !IsRootPath(*s.output_path)) &&
+      !SelectPath(f, s.output_path, Payload(output), output, env, out)) {
+    return;
+  }
   ExitState(f, std::move(output), std::move(assigned), env, out, bound);
+}
+
+json::Value* Execution::ResultTarget(Frame& f, const State& s) {
+  if (!s.result_path || s.assign_template || s.result_selector) return nullptr;
+  // Nothing but the frame may hold the input (and the effective input, when InputPath is `$`
+  // and it is the same value): then nobody else sees it change.
+  const long holders = f.input.use_count() - (f.effective == f.input ? 1 : 0);
+  if (holders != 1) return nullptr;
+  return ExistingNode(const_cast<json::Value&>(*f.input), s.result_path->steps());
+}
+
+void Execution::ExitPlaced(Frame& f, std::size_t result_bound, const Environment& env,
+                           StepOutput& out) {
+  const State& s = f.current();
+  // The bound ExitWithResult computes for a result placed at this ResultPath.
+  std::size_t bound = result_bound;
+  if (!IsRootPath(*s.result_path)) {
+    std::size_t path_bytes = 0;
+    for (const auto& step : s.result_path->steps()) path_bytes += step.key.size() + 8;
+    bound = AddBounds(f.input_bound, AddBounds(result_bound, path_bytes));
+  }
+  Payload output = std::move(f.input);
+  if (!s.output_path) bound = 2;
+  // OutputPath `$` keeps the output as it is (no copy of the Payload to select it from).
+  if ((!s.output_path || !IsRootPath(*s.output_path)) &&
+      !SelectPath(f, s.output_path, Payload(output), output, env, out)) {
+    return;
+  }
+  ExitState(f, std::move(output), json::Object(), env, out, bound);
 }
 
 void Execution::ExitState(Frame& f, Payload output, json::Object assigned, const Environment& env,
@@ -858,7 +933,7 @@ void Execution::ExitState(Frame& f, Payload output, json::Object assigned, const
     return;
   }
   HistoryEvent& e = Chain(f, Emit(ExitedType(s.type), env, out));
-  e.name = s.name;
+  if (options_.record_events) e.name = s.name;
   if (options_.record_payloads) {
     e.payload = output;
     e.payload_member = "output";

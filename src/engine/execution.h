@@ -170,6 +170,12 @@ class Execution {
   // `result_bound`: an upper bound of the result's JSON size when the caller knows one.
   void ExitWithResult(Frame& f, json::Value result, const Environment& env, StepOutput& out,
                       std::size_t result_bound = std::size_t(-1));
+  // Where a JSONPath state's Parameters may be evaluated in place (PayloadTemplate::EvaluateInto):
+  // the node at its ResultPath, when it exists, nothing but `f` holds the input, and no Assign
+  // or ResultSelector reads the result. nullptr otherwise.
+  static json::Value* ResultTarget(Frame& f, const asl::State& s);
+  // ExitWithResult for a result already written at the state's ResultPath in `f.input`.
+  void ExitPlaced(Frame& f, std::size_t result_bound, const Environment& env, StepOutput& out);
   // `bound` is an upper bound of the output's JSON size (SIZE_MAX when unknown).
   void ExitState(Frame& f, Payload output, json::Object assigned, const Environment& env,
                  StepOutput& out, std::size_t bound = std::size_t(-1));

@@ -1164,6 +1164,45 @@ TEST_F(ExecutionTest, TaskInputIsTheSameWhetherMovedOrCopied) {
   options_ = ExecutionOptions();
 }
 
+// Without recorded payloads a Pass state that rewrites what it (or another state) wrote at
+// its ResultPath evaluates its Parameters into that node: the output is the same in every mode,
+// also when Parameters read the node they replace, and for ResultPath "$".
+TEST_F(ExecutionTest, ParametersWrittenInPlaceGiveTheSameOutput) {
+  struct Mode {
+    bool payloads, events;
+  };
+  const char* definitions[] = {
+      R"j({"StartAt":"A","States":{
+        "A":{"Type":"Pass","Parameters":{"a.$":"$.t.b","b.$":"$.t.a","n.$":"$.n"},
+             "ResultPath":"$.t","Next":"B"},
+        "B":{"Type":"Pass","Parameters":{"a.$":"$.t.b","b.$":"$.t.a","n.$":"$.t.n"},
+             "ResultPath":"$.t","Next":"C"},
+        "C":{"Type":"Pass","Parameters":{"a.$":"States.Format('{}{}', $.t.a, $.t.b)",
+             "b.$":"$.t","n":3},"ResultPath":"$.t","OutputPath":"$.t","End":true}}})j",
+      R"({"StartAt":"A","States":{
+        "A":{"Type":"Pass","Parameters":{"x.$":"$.y","y.$":"$.x"},"Next":"B"},
+        "B":{"Type":"Pass","Parameters":{"x.$":"$.y","y.$":"$.x"},"Next":"C"},
+        "C":{"Type":"Pass","Parameters":{"x.$":"$.y","y.$":"$.missing"},"End":true}}})",
+  };
+  for (const char* definition : definitions) {
+    std::vector<std::string> results;
+    for (Mode mode : {Mode{true, true}, Mode{false, true}, Mode{false, false}}) {
+      options_.record_payloads = mode.payloads;
+      options_.record_events = mode.events;
+      Start(definition, R"({"x":1,"y":2,"n":0,"t":{"a":"p","b":"q","n":-1}})");
+      results.push_back(std::string(ExecutionStatusName(exec_->status())) + " " + Output() +
+                        " " + exec_->error() + " " + exec_->cause());
+    }
+    EXPECT_EQ(results[0], results[1]) << definition;
+    EXPECT_EQ(results[0], results[2]) << definition;
+  }
+  options_ = ExecutionOptions();
+  Start(definitions[0], R"({"x":1,"y":2,"n":0,"t":{"a":"p","b":"q","n":-1}})");
+  EXPECT_EQ(Output(), R"({"a":"pq","b":{"a":"p","b":"q","n":0},"n":3})");
+  Start(definitions[1], R"({"x":1,"y":2})");
+  EXPECT_EQ(exec_->error(), "States.Runtime");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Variables
 

@@ -64,6 +64,23 @@ TEST(PayloadSizeTest, StringsWithEscapesAndUnicode) {
   }
 }
 
+TEST(PayloadSizeTest, EscapesAnywhereInALongString) {
+  // Strings are scanned eight bytes at a time: every escape at every offset, in strings of
+  // every length around the block size, and bytes that only look special to a word test.
+  for (char special : {'"', '\\', '\n', '\x01', '\x1f', '\x7f', '\x80', '\xff', ' ', '!', '#', '[',
+                       ']', '\x5b', '\x5d', '\x21', '\x23', '\x20'}) {
+    for (std::size_t size = 1; size <= 40; ++size) {
+      for (std::size_t at = 0; at < size; ++at) {
+        std::string s(size, 'a');
+        s[at] = special;
+        ExpectExact(json::String(s));
+        s[size - 1 - at] = '"';
+        ExpectExact(json::String(s));
+      }
+    }
+  }
+}
+
 TEST(PayloadSizeTest, RandomDocuments) {
   SeededRandom random(99);
   std::function<json::Value(int)> make = [&](int depth) -> json::Value {

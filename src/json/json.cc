@@ -265,7 +265,7 @@ std::size_t CodePointCount(std::string_view s) {
 
 const Value* Find(const Value& v, std::string_view key) {
   if (!v.is_object()) return nullptr;
-  return v.get_object().if_contains(key);
+  return FindMember(v.get_object(), key);
 }
 
 }  // namespace stepway::json
