@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <future>
 #include <set>
 #include <thread>
@@ -220,7 +221,7 @@ TEST_F(RuntimeTest, IdleExecutionsLeaveMemoryAndComeBackForTheirCallback) {
     "B":{"Type":"Task","Resource":")" + activity + R"(","ResultPath":"$.b","End":true}}})");
   auto rt = NewTestRuntime(/*resident_idle_executions=*/0);  // every idle one is dropped
   std::vector<std::string> arns;
-  std::vector<std::string> tokens;
+  std::vector<std::string> tokens(3);  // tokens[i]: the task of arns[i]
   for (int i = 0; i < 3; ++i) {
     arns.push_back(Start(*rt, "e" + std::to_string(i), R"({"i":)" + std::to_string(i) + "}")
                        .execution_arn);
@@ -228,9 +229,13 @@ TEST_F(RuntimeTest, IdleExecutionsLeaveMemoryAndComeBackForTheirCallback) {
   // Queued for a worker: not idle, a restart must offer the tasks again.
   EXPECT_EQ(ArnsToResume(), arns);
   for (int i = 0; i < 3; ++i) {
-    auto task = Poll(*rt);
+    auto task = Poll(*rt);  // in the order the tasks were queued, which may not be arns'
     ASSERT_TRUE(task);
-    tokens.push_back(task->task_token);
+    const auto fields = codec_.Decode(task->task_token);
+    ASSERT_TRUE(fields);
+    const auto at = std::find(arns.begin(), arns.end(), fields->execution_arn);
+    ASSERT_NE(at, arns.end());
+    tokens[at - arns.begin()] = task->task_token;
   }
   for (const auto& arn : arns) EXPECT_TRUE(WaitForIdle(arn)) << arn;
   EXPECT_TRUE(ArnsToResume().empty());
