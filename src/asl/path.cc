@@ -1045,6 +1045,15 @@ struct Path::Impl {
     }
     return true;
   }
+  // The document the path starts from; nullptr for a variable that is not defined.
+  const json::Value* Document(const Scope& scope) const {
+    switch (root) {
+      case Root::kInput: return &scope.input;
+      case Root::kContext: return &scope.context;
+      case Root::kVariable: return scope.variables ? scope.variables->Lookup(variable) : nullptr;
+    }
+    return nullptr;
+  }
   // Walks a simple path; nullptr when a step finds nothing.
   const json::Value* Walk(const json::Value& document) const {
     const json::Value* node = &document;
@@ -1106,31 +1115,16 @@ Result<Path> Path::Parse(std::string_view text) {
 }
 
 Result<json::Value> Path::Read(const Scope& scope) const {
-  const json::Value* document = nullptr;
-  switch (impl_->root) {
-    case Root::kInput: document = &scope.input; break;
-    case Root::kContext: document = &scope.context; break;
-    case Root::kVariable:
-      document = scope.variables ? scope.variables->Lookup(impl_->variable) : nullptr;
-      if (!document) {
-        return Fail(ErrorCode::kNotFound,
-                    "The variable '" + impl_->variable + "' is not defined");
-      }
-      break;
+  const json::Value* document = impl_->Document(scope);
+  if (document == nullptr) {
+    return Fail(ErrorCode::kNotFound, "The variable '" + impl_->variable + "' is not defined");
   }
   return ReadFrom(*document);
 }
 
 const json::Value* Path::Find(const Scope& scope) const {
   if (!impl_->simple) return nullptr;
-  const json::Value* document = nullptr;
-  switch (impl_->root) {
-    case Root::kInput: document = &scope.input; break;
-    case Root::kContext: document = &scope.context; break;
-    case Root::kVariable:
-      document = scope.variables ? scope.variables->Lookup(impl_->variable) : nullptr;
-      break;
-  }
+  const json::Value* document = impl_->Document(scope);
   return document ? impl_->Walk(*document) : nullptr;
 }
 

@@ -227,8 +227,13 @@ class RuntimeImpl final : public Runtime {
   bool IsIdle(const Live& live, const engine::StepOutput* pending = nullptr) const;
   void Unidle(Shard& shard, Live& live);
   // The execution `arn` of the durable store in memory, reloaded when it was dropped; null when
-  // it is unknown or no longer running.
-  Live* Load(Shard& shard, const std::string& arn);
+  // it is unknown or no longer running, and then `stored` (when given) gets what either store
+  // has of it.
+  Live* Load(Shard& shard, const std::string& arn,
+             std::optional<store::ExecutionRecord>* stored = nullptr);
+  // Store::Commit, counted so that Shutdown can wait for the callbacks still to come.
+  void CountedCommit(store::Store& store, store::WriteBatch batch,
+                     std::function<void(Status)> done);
   void CarryOut(Shard& shard, const std::string& arn, engine::StepOutput& out);
   void FinishIfEnded(Shard& shard, const std::string& arn);
   void ArmTimer(Shard& shard, Live& live, std::int64_t timer_id, TimePoint fire_at, bool is_wait);
@@ -258,7 +263,7 @@ class RuntimeImpl final : public Runtime {
 
   std::mutex commits_mu_;
   std::condition_variable commits_cv_;
-  int commits_in_flight_ = 0;  // GUARDED_BY(commits_mu_): Apply's commits not called back yet
+  int commits_in_flight_ = 0;  // GUARDED_BY(commits_mu_): CountedCommits not called back yet
 
   std::mutex definitions_mu_;
   std::unordered_map<std::string, std::shared_ptr<const asl::Definition>> definitions_;
@@ -404,11 +409,7 @@ void RuntimeImpl::Apply(Shard& shard, Live& live, ExecutionInput input,
   if (!express) batch.appends.push_back(std::move(appended));
 
   const std::string arn = live.record.arn;
-  {
-    std::lock_guard<std::mutex> lock(commits_mu_);
-    ++commits_in_flight_;
-  }
-  live.store->Commit(std::move(batch), [this, &shard, arn, out, done = std::move(done)](Status s) {
+  auto committed = [this, &shard, arn, out, done = std::move(done)](Status s) {
     asio::post(shard.io(), [this, &shard, arn, out, s] {
       if (auto it = shard.live().find(arn); it != shard.live().end()) {
         --it->second->pending_commits;
@@ -423,6 +424,18 @@ void RuntimeImpl::Apply(Shard& shard, Live& live, ExecutionInput input,
     // only says the input is durable. Whatever the caller sends next for this execution is
     // posted to the shard after the CarryOut above, so it still sees the execution moved on.
     if (done) done(s);
+  };
+  CountedCommit(*live.store, std::move(batch), std::move(committed));
+}
+
+void RuntimeImpl::CountedCommit(store::Store& store, store::WriteBatch batch,
+                                std::function<void(Status)> done) {
+  {
+    std::lock_guard<std::mutex> lock(commits_mu_);
+    ++commits_in_flight_;
+  }
+  store.Commit(std::move(batch), [this, done = std::move(done)](Status s) {
+    done(std::move(s));
     std::lock_guard<std::mutex> lock(commits_mu_);
     if (--commits_in_flight_ == 0) commits_cv_.notify_all();
   });
@@ -627,21 +640,15 @@ void RuntimeImpl::Settle(Shard& shard, const std::string& arn) {
     // this process last wrote.
     live.record.idle = true;
     ++live.pending_commits;
-    {
-      std::lock_guard<std::mutex> lock(commits_mu_);
-      ++commits_in_flight_;
-    }
     store::WriteBatch batch;
     batch.idle_marks.push_back({arn, true});
-    store_.Commit(std::move(batch), [this, &shard, arn](Status) {
+    CountedCommit(store_, std::move(batch), [this, &shard, arn](Status) {
       asio::post(shard.io(), [this, &shard, arn] {
         if (auto it = shard.live().find(arn); it != shard.live().end()) {
           --it->second->pending_commits;
         }
         Settle(shard, arn);
       });
-      std::lock_guard<std::mutex> lock(commits_mu_);
-      if (--commits_in_flight_ == 0) commits_cv_.notify_all();
     });
     return;
   }
@@ -653,15 +660,22 @@ void RuntimeImpl::Settle(Shard& shard, const std::string& arn) {
   }
 }
 
-Live* RuntimeImpl::Load(Shard& shard, const std::string& arn) {
+Live* RuntimeImpl::Load(Shard& shard, const std::string& arn,
+                        std::optional<store::ExecutionRecord>* stored) {
   if (auto it = shard.live().find(arn); it != shard.live().end()) return it->second.get();
   auto record = store_.GetExecution(arn);
-  if (!record || record->status != "RUNNING") return nullptr;
-  RecoverOne(shard, std::move(*record));
-  // Whoever reloaded it acts on it first; then it may be dropped again.
-  asio::post(shard.io(), [this, &shard, arn] { Settle(shard, arn); });
-  auto it = shard.live().find(arn);
-  return it == shard.live().end() ? nullptr : it->second.get();
+  if (record && record->status == "RUNNING") {
+    RecoverOne(shard, std::move(*record));
+    // Whoever reloaded it acts on it first; then it may be dropped again.
+    asio::post(shard.io(), [this, &shard, arn] { Settle(shard, arn); });
+    if (auto it = shard.live().find(arn); it != shard.live().end()) return it->second.get();
+    record = store_.GetExecution(arn);  // its replay failed (cannot happen for accepted ones)
+  }
+  if (stored != nullptr) {
+    if (!record) record = express_store_.GetExecution(arn);
+    if (record) *stored = std::move(*record);
+  }
+  return nullptr;
 }
 
 void RuntimeImpl::ArmTimer(Shard& shard, Live& live, std::int64_t timer_id, TimePoint fire_at,
@@ -862,15 +876,14 @@ void RuntimeImpl::StopExecution(std::string execution_arn, std::string error, st
   Shard& shard = ShardOf(execution_arn);
   asio::post(shard.io(), [this, &shard, arn = std::move(execution_arn), error = std::move(error),
                           cause = std::move(cause), done = std::move(done)]() mutable {
-    Live* live = Load(shard, arn);
+    std::optional<store::ExecutionRecord> stored;
+    Live* live = Load(shard, arn, &stored);
     if (live == nullptr) {
-      auto record = store_.GetExecution(arn);
-      if (!record) record = express_store_.GetExecution(arn);
-      if (!record) {
+      if (!stored) {
         done(Fail(ErrorCode::kNotFound, "Execution Does Not Exist: '" + arn + "'"));
         return;
       }
-      done(record->stop_millis.value_or(Millis(clock_.Now())));
+      done(stored->stop_millis.value_or(Millis(clock_.Now())));
       return;
     }
     ExecutionInput in;
@@ -898,10 +911,10 @@ void RuntimeImpl::TaskCall(TaskTokenFields fields,
   Shard& shard = ShardOf(fields.execution_arn);
   asio::post(shard.io(), [this, &shard, fields = std::move(fields), apply = std::move(apply),
                           done = std::move(done)]() mutable {
-    Live* live = Load(shard, fields.execution_arn);
+    std::optional<store::ExecutionRecord> stored;
+    Live* live = Load(shard, fields.execution_arn, &stored);
     if (live == nullptr) {
-      if (store_.GetExecution(fields.execution_arn) ||
-          express_store_.GetExecution(fields.execution_arn)) {
+      if (stored) {
         done(Fail(ErrorCode::kTimedOut, "Task Timed Out: 'Provided task does not exist anymore'"));
       } else {
         done(Fail(ErrorCode::kNotFound, "Task does not exist"));
@@ -1123,18 +1136,17 @@ void RuntimeImpl::WatchExecution(std::string execution_arn,
   Shard& shard = ShardOf(execution_arn);
   asio::post(shard.io(),
              [this, &shard, arn = std::move(execution_arn), on_end = std::move(on_end)]() mutable {
-               if (Live* live = Load(shard, arn)) {
+               std::optional<store::ExecutionRecord> stored;
+               if (Live* live = Load(shard, arn, &stored)) {
                  Unidle(shard, *live);  // a watched execution stays in memory
                  live->watchers.push_back(std::move(on_end));
                  return;
                }
-               auto record = store_.GetExecution(arn);
-               if (!record) record = express_store_.GetExecution(arn);
-               if (!record) {
+               if (!stored) {
                  on_end(Fail(ErrorCode::kNotFound, "Execution Does Not Exist: '" + arn + "'"));
                  return;
                }
-               on_end(std::move(*record));
+               on_end(std::move(*stored));
              });
 }
 
