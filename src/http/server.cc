@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "base/random.h"
+#include "base/thread_name.h"
 
 namespace stepway::http {
 namespace {
@@ -422,7 +423,8 @@ class ServerImpl final : public Server {
     running_ = threads;
     threads_.reserve(threads);
     for (int i = 0; i < threads; ++i) {
-      threads_.emplace_back([this] {
+      threads_.emplace_back([this, i] {
+        SetThreadName("sw-http-" + std::to_string(i));
         try {
           core_->ioc.run();
         } catch (const std::exception& e) {

@@ -19,6 +19,7 @@
 #include "asl/definition.h"
 #include "base/limits.h"
 #include "base/random.h"
+#include "base/thread_name.h"
 #include "engine/execution.h"
 #include "engine/history_event.h"
 
@@ -109,8 +110,11 @@ struct Poller {
 class Shard {
  public:
   Shard() : work_(asio::make_work_guard(io_)) {}
-  void Run() {
-    thread_ = std::thread([this] { io_.run(); });
+  void Run(std::string name) {
+    thread_ = std::thread([this, name = std::move(name)] {
+      SetThreadName(name);
+      io_.run();
+    });
   }
   void Stop() {
     asio::post(io_, [this] {
@@ -156,9 +160,9 @@ class RuntimeImpl final : public Runtime {
     if (n <= 0) n = 1;
     for (int i = 0; i < n; ++i) shards_.push_back(std::make_unique<Shard>());
     idle_per_shard_ = (options_.resident_idle_executions + std::size_t(n) - 1) / std::size_t(n);
-    for (auto& s : shards_) s->Run();
+    for (int i = 0; i < n; ++i) shards_[i]->Run("sw-shard-" + std::to_string(i));
     poll_thread_work_ = std::make_unique<Shard>();
-    poll_thread_work_->Run();
+    poll_thread_work_->Run("sw-poll");
   }
   ~RuntimeImpl() override { Shutdown(); }
 

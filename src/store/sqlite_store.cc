@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "base/check.h"
+#include "base/thread_name.h"
 #include "store/execution_cursor.h"
 #include "store/mutex.h"
 #include "store/sqlite_db.h"
@@ -436,7 +437,10 @@ Result<std::unique_ptr<Reader>> OpenReader(const std::string& path) {
 // reused. Request() is cheap and may be called from SQLite's WAL hook on the writer thread.
 class Checkpointer {
  public:
-  explicit Checkpointer(SqliteDb db) : db_(std::move(db)), thread_([this] { Loop(); }) {}
+  explicit Checkpointer(SqliteDb db) : db_(std::move(db)), thread_([this] {
+        SetThreadName("sw-checkpoint");
+        Loop();
+      }) {}
   ~Checkpointer() {
     {
       MutexLock lock(mu_);
@@ -491,7 +495,10 @@ class SqliteStore final : public Store {
     open_readers_ = 1;
     // Replaces SQLite's automatic checkpoint, which would run inside the writer's COMMIT.
     sqlite3_wal_hook(writer_->db.get(), &SqliteStore::OnWalCommit, this);
-    writer_thread_ = std::thread([this] { WriterLoop(); });
+    writer_thread_ = std::thread([this] {
+      SetThreadName("sw-store-write");
+      WriterLoop();
+    });
   }
 
   ~SqliteStore() override {
