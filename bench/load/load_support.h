@@ -1,5 +1,5 @@
 // What the load generators in bench/load/ (callback_bench, transfer_bench) share: an AWS JSON
-// keep-alive client (Boost.Beast over Asio coroutines, no SigV4), a runner that spreads N such
+// keep-alive client (Asio coroutines, hand-framed HTTP/1.1, no SigV4), a runner that spreads N such
 // connections over io threads, the server's and the client's CPU time and RSS from /proc, and
 // the report of one phase: a human line and a JSON line (starting with '{') with throughput,
 // p50/p99/max/mean latency and the machine's 1-minute load average. The JSON keys are what
@@ -12,14 +12,15 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <cctype>
 #include <atomic>
 #include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <fstream>
 #include <functional>
@@ -37,8 +38,6 @@
 namespace stepway::bench {
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
 using asio::awaitable;
 using asio::use_awaitable;
 using tcp = asio::ip::tcp;
@@ -139,64 +138,175 @@ struct Reply {
   std::string body;
 };
 
+// A lean HTTP/1.1 client, as wrk is one: the request's head is formatted once into a reusable
+// buffer and sent with the body in one write; the response is parsed by hand (status line,
+// Content-Length, Connection: close) from a buffer kept across calls. No per-call timer: a
+// watchdog closes the socket when a call outlives the protocol's call_timeout. The load
+// generator shares the machine's cores with the server, so every microsecond it spends is one
+// the server does not get.
 class Connection {
  public:
   Connection(asio::any_io_executor executor, const ClientOptions& client)
-      : stream_(std::move(executor)),
+      : socket_(executor),
+        watchdog_(executor),
         endpoint_(asio::ip::make_address(client.host), client.port),
         host_(client.host + ":" + std::to_string(client.port)),
         protocol_(client.protocol) {}
+  ~Connection() { watchdog_.cancel(); }
 
   // One request/response on this connection, (re)connecting first when needed. A transport
   // failure answers status 0 and drops the connection; the next call reconnects.
   awaitable<Reply> Call(std::string_view operation, std::string body) {
     boost::system::error_code ec;
+    call_started_ = SteadyClock::now();
+    in_call_ = true;
+    if (!watching_) {
+      watching_ = true;
+      asio::co_spawn(socket_.get_executor(), Watch(), asio::detached);
+    }
     if (!connected_) {
-      stream_.expires_after(kConnectTimeout);
-      co_await stream_.async_connect(endpoint_, asio::redirect_error(use_awaitable, ec));
+      co_await socket_.async_connect(endpoint_, asio::redirect_error(use_awaitable, ec));
       if (ec) {
-        stream_.close();
+        Drop();
+        in_call_ = false;
         co_return Reply{0, "connect: " + ec.message()};
       }
-      stream_.socket().set_option(tcp::no_delay(true), ec);
+      socket_.set_option(tcp::no_delay(true), ec);
       connected_ = true;
     }
-    http::request<http::string_body> request{http::verb::post, "/", 11};
-    request.set(http::field::host, host_);
-    request.set(http::field::content_type, protocol_.content_type);
-    request.set("X-Amz-Target", std::string(protocol_.target_prefix).append(operation));
-    request.body() = std::move(body);
-    request.prepare_payload();
-    stream_.expires_after(protocol_.call_timeout);
-    co_await http::async_write(stream_, request, asio::redirect_error(use_awaitable, ec));
-    if (!ec) {
-      http::response_parser<http::string_body> parser;
-      parser.body_limit(kResponseBodyLimit);
-      co_await http::async_read(stream_, buffer_, parser, asio::redirect_error(use_awaitable, ec));
-      if (!ec) {
-        auto response = parser.release();
-        if (!response.keep_alive()) Drop();
-        co_return Reply{response.result_int(), std::move(response.body())};
-      }
+    head_.clear();
+    head_.append("POST / HTTP/1.1\r\nHost: ").append(host_);
+    head_.append("\r\nContent-Type: ").append(protocol_.content_type);
+    head_.append("\r\nX-Amz-Target: ").append(protocol_.target_prefix).append(operation);
+    head_.append("\r\nContent-Length: ").append(std::to_string(body.size())).append("\r\n\r\n");
+    const std::array<asio::const_buffer, 2> request{asio::buffer(head_), asio::buffer(body)};
+    co_await asio::async_write(socket_, request, asio::redirect_error(use_awaitable, ec));
+    Reply reply;
+    if (!ec) reply = co_await ReadResponse(ec);
+    in_call_ = false;
+    if (ec) {
+      Drop();
+      co_return Reply{0, ec == asio::error::operation_aborted ? "timed out" : ec.message()};
     }
-    Drop();
-    co_return Reply{0, ec.message()};
+    co_return reply;
   }
 
  private:
+  // Reads one response from the read buffer (and the socket). Sets ec on a transport or
+  // framing error.
+  awaitable<Reply> ReadResponse(boost::system::error_code& ec) {
+    std::size_t head_end;
+    while ((head_end = Pending().find("\r\n\r\n", scanned_)) == std::string_view::npos) {
+      scanned_ = Pending().size() > 3 ? Pending().size() - 3 : 0;
+      if (!co_await Fill(ec)) co_return Reply{};
+    }
+    scanned_ = 0;
+    const std::string_view head = Pending().substr(0, head_end + 2);
+    Reply reply;
+    if (head.size() < 12 || head.substr(0, 5) != "HTTP/") {
+      ec = asio::error::invalid_argument;
+      co_return reply;
+    }
+    reply.status = unsigned(std::atoi(head.data() + 9));
+    std::size_t length = 0;
+    bool close = false;
+    for (std::size_t at = head.find("\r\n") + 2; at < head.size();) {
+      const std::size_t eol = head.find("\r\n", at);
+      const std::string_view line = head.substr(at, eol - at);
+      at = eol + 2;
+      const std::size_t colon = line.find(':');
+      if (colon == std::string_view::npos) continue;
+      const std::string_view name = line.substr(0, colon);
+      std::string_view value = line.substr(colon + 1);
+      while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+      if (EqualsIgnoringCase(name, "content-length")) {
+        length = std::size_t(std::strtoull(std::string(value).c_str(), nullptr, 10));
+      } else if (EqualsIgnoringCase(name, "connection")) {
+        close = EqualsIgnoringCase(value, "close");
+      } else if (EqualsIgnoringCase(name, "transfer-encoding")) {
+        ec = asio::error::operation_not_supported;  // the servers measured send Content-Length
+        co_return reply;
+      }
+    }
+    if (length > kResponseBodyLimit) {
+      ec = asio::error::message_size;
+      co_return reply;
+    }
+    const std::size_t body_start = head_end + 4;
+    while (Pending().size() < body_start + length) {
+      if (!co_await Fill(ec)) co_return Reply{};
+    }
+    reply.body.assign(Pending().substr(body_start, length));
+    begin_ += body_start + length;
+    if (begin_ == end_) begin_ = end_ = 0;
+    if (close) Drop();
+    co_return reply;
+  }
+
+  // The bytes read and not yet consumed.
+  std::string_view Pending() const { return {read_.data() + begin_, end_ - begin_}; }
+
+  // Reads what the socket has after the pending bytes (moving them to the front, or growing
+  // the buffer, when there is no room); false (and ec set) on error or end of stream.
+  awaitable<bool> Fill(boost::system::error_code& ec) {
+    if (read_.size() - end_ < kReadChunk) {
+      std::memmove(read_.data(), read_.data() + begin_, end_ - begin_);
+      end_ -= begin_;
+      begin_ = 0;
+      if (read_.size() - end_ < kReadChunk) read_.resize(end_ + kReadChunk);
+    }
+    const std::size_t n = co_await socket_.async_read_some(
+        asio::buffer(read_.data() + end_, read_.size() - end_),
+        asio::redirect_error(use_awaitable, ec));
+    end_ += n;
+    co_return !ec;
+  }
+
+  // Closes the socket of a call that has run longer than the protocol allows; ends with the
+  // connection (its timer is cancelled by the destructor).
+  awaitable<void> Watch() {
+    for (;;) {
+      watchdog_.expires_after(std::chrono::seconds(1));
+      boost::system::error_code ec;
+      co_await watchdog_.async_wait(asio::redirect_error(use_awaitable, ec));
+      if (ec) co_return;
+      if (in_call_ && SteadyClock::now() - call_started_ > protocol_.call_timeout) {
+        boost::system::error_code ignored;
+        socket_.close(ignored);
+      }
+    }
+  }
+
+  static bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+             return std::tolower(static_cast<unsigned char>(x)) ==
+                    std::tolower(static_cast<unsigned char>(y));
+           });
+  }
+
   void Drop() {
     boost::system::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.close();
-    buffer_.clear();
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+    begin_ = end_ = 0;
+    scanned_ = 0;
     connected_ = false;
   }
 
-  beast::tcp_stream stream_;
-  beast::flat_buffer buffer_;
+  tcp::socket socket_;
+  asio::steady_timer watchdog_;
   tcp::endpoint endpoint_;
   std::string host_;
   Protocol protocol_;
+  std::string head_;    // the request head being sent, reused
+  static constexpr std::size_t kReadChunk = 16 * 1024;
+  std::vector<char> read_ = std::vector<char>(4 * kReadChunk);  // [begin_, end_) not yet consumed
+  std::size_t begin_ = 0;
+  std::size_t end_ = 0;
+  std::size_t scanned_ = 0;  // where to resume looking for the end of the head
+  SteadyClock::time_point call_started_;
+  bool in_call_ = false;
+  bool watching_ = false;
   bool connected_ = false;
 };
 

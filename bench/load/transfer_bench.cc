@@ -33,6 +33,8 @@
 #include <libssh/sftp.h>
 
 #include <atomic>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -57,6 +59,8 @@ namespace stepway::bench {
 namespace {
 
 namespace fs = std::filesystem;
+namespace beast = boost::beast;  // the Lambda endpoint it serves
+namespace http = beast::http;
 
 // Transfer Family's AWS JSON 1.1.
 constexpr Protocol kTransfer{"application/x-amz-json-1.1", "TransferService.",
