@@ -62,19 +62,32 @@ std::optional<std::string> Base64Decode(std::string_view text, Base64Alphabet al
     if (const auto pad = text.find('='); pad != std::string_view::npos) text = text.substr(0, pad);
   }
   if (text.size() % 4 == 1) return std::nullopt;
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (char c : text) {
-    const int v = table[static_cast<unsigned char>(c)];
-    if (v < 0) return std::nullopt;
-    acc = (acc << 6) | std::uint32_t(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xFF);
+  // Four characters make three bytes; a last group of two or three makes one or two (their
+  // leftover bits are dropped).
+  const std::size_t whole = text.size() / 4;
+  const std::size_t tail = text.size() % 4;
+  std::string out(whole * 3 + (tail == 0 ? 0 : tail - 1), '\0');
+  const auto* in = reinterpret_cast<const unsigned char*>(text.data());
+  char* o = out.data();
+  for (std::size_t g = 0; g < whole; ++g, in += 4, o += 3) {
+    const int a = table[in[0]], b = table[in[1]], c = table[in[2]], d = table[in[3]];
+    if ((a | b | c | d) < 0) return std::nullopt;
+    const std::uint32_t v = std::uint32_t(a) << 18 | std::uint32_t(b) << 12 |
+                            std::uint32_t(c) << 6 | std::uint32_t(d);
+    o[0] = static_cast<char>(v >> 16);
+    o[1] = static_cast<char>(v >> 8);
+    o[2] = static_cast<char>(v);
+  }
+  if (tail != 0) {
+    std::uint32_t v = 0;
+    for (std::size_t i = 0; i < tail; ++i) {
+      const int x = table[in[i]];
+      if (x < 0) return std::nullopt;
+      v = v << 6 | std::uint32_t(x);
     }
+    v <<= 6 * (4 - tail);
+    o[0] = static_cast<char>(v >> 16);
+    if (tail == 3) o[1] = static_cast<char>(v >> 8);
   }
   return out;
 }

@@ -31,5 +31,23 @@ TEST(Base64Test, RefusesOtherAlphabetsAndImpossibleLengths) {
   EXPECT_FALSE(Base64Decode("Zm 9v"));
 }
 
+TEST(Base64Test, RoundTripsEveryLengthAndRefusesABadCharacterAnywhere) {
+  for (auto alphabet : {Base64Alphabet::kStandard, Base64Alphabet::kUrl}) {
+    for (std::size_t size = 0; size <= 70; ++size) {
+      std::string bytes(size, '\0');
+      for (std::size_t i = 0; i < size; ++i) bytes[i] = static_cast<char>(i * 37 + size * 11);
+      const std::string text = Base64Encode(bytes, alphabet);
+      const auto back = Base64Decode(text, alphabet);
+      ASSERT_TRUE(back) << size;
+      EXPECT_EQ(*back, bytes) << size;
+      for (std::size_t at = 0; at < text.size() && text[at] != '='; ++at) {
+        std::string bad = text;
+        bad[at] = '*';
+        EXPECT_FALSE(Base64Decode(bad, alphabet)) << size << " at " << at;
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace stepway

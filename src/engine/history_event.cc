@@ -144,7 +144,17 @@ std::string ToJsonText(const HistoryEvent& event, bool include_data) {
   std::string out;
   out.reserve(256);
   out += "{\"timestamp\":";
-  out += json::FormatDouble(double(event.timestamp.time_since_epoch().count()) / 1000.0);
+  {
+    // The events of one step share their millisecond: print it once.
+    thread_local std::int64_t printed_millis = -1;
+    thread_local std::string printed;
+    const std::int64_t millis = event.timestamp.time_since_epoch().count();
+    if (millis != printed_millis) {
+      printed = json::FormatDouble(double(millis) / 1000.0);
+      printed_millis = millis;
+    }
+    out += printed;
+  }
   out += ",\"type\":";
   json::SerializeStringTo(EventTypeName(event.type), out);
   out += ",\"id\":";
@@ -193,14 +203,8 @@ std::string ToJsonText(const HistoryEvent& event, bool include_data) {
     const std::string_view payload_member = event.payload_member;
     if (include_data) {
       key(payload_member);
-      // The document is printed, then quoted: it travels as a string holding JSON text.
-      // One buffer per thread, kept unless a large document grew it.
-      constexpr std::size_t kKeptBufferBytes = 64 * 1024;
-      thread_local std::string text;
-      text.clear();
-      json::SerializeTo(*event.payload, text);
-      json::SerializeStringTo(text, out);
-      if (text.capacity() > kKeptBufferBytes) std::string().swap(text);
+      // The document travels as a string holding its JSON text.
+      json::SerializeAsStringTo(*event.payload, out);
     }
     if (payload_member != "parameters") {
       if (!first) out += ',';

@@ -1,5 +1,6 @@
 #include "json/json.h"
 
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -103,31 +104,120 @@ std::string FormatDouble(double d) {
 
 namespace {
 
+// How many bytes escaping `c` adds: 0 for most, 1 for the two-character escapes, 5 for \u00XX.
+constexpr unsigned char EscapeGrowth(unsigned char c) {
+  if (c >= 0x20) return c == '"' || c == '\\' ? 1 : 0;
+  return c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t' ? 1 : 5;
+}
+
+constexpr auto kEscapeGrowth = [] {
+  std::array<unsigned char, 256> table{};
+  for (int c = 0; c < 256; ++c) table[c] = EscapeGrowth(static_cast<unsigned char>(c));
+  return table;
+}();
+
+// Two passes: the escaped length first, then one resize and the bytes written in place. Strings
+// here are mostly JSON documents embedded in history events (a quote every few characters), for
+// which appending piece by piece cost several times more.
 void AppendString(std::string_view s, std::string& out) {
   static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  std::size_t run = 0;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(s.data() + run, i - run);
-    run = i + 1;
+  std::size_t growth = 0;
+  for (unsigned char c : s) growth += kEscapeGrowth[c];
+  const std::size_t at = out.size();
+  out.resize(at + s.size() + growth + 2);
+  char* p = out.data() + at;
+  *p++ = '"';
+  if (growth == 0) {
+    std::memcpy(p, s.data(), s.size());
+    p += s.size();
+  } else {
+    for (unsigned char c : s) {
+      if (kEscapeGrowth[c] == 0) {
+        *p++ = static_cast<char>(c);
+        continue;
+      }
+      *p++ = '\\';
+      switch (c) {
+        case '"': *p++ = '"'; break;
+        case '\\': *p++ = '\\'; break;
+        case '\b': *p++ = 'b'; break;
+        case '\f': *p++ = 'f'; break;
+        case '\n': *p++ = 'n'; break;
+        case '\r': *p++ = 'r'; break;
+        case '\t': *p++ = 't'; break;
+        default:
+          *p++ = 'u';
+          *p++ = '0';
+          *p++ = '0';
+          *p++ = kHex[c >> 4];
+          *p++ = kHex[c & 15];
+      }
+    }
+  }
+  *p = '"';
+}
+
+// Appends `s` as Serialize prints a string, escaped once more (its quotes included): the text
+// of a string inside a document that is itself printed as a string.
+void AppendStringInString(std::string_view s, std::string& out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += "\\\"";
+  for (unsigned char c : s) {
+    if (kEscapeGrowth[c] == 0) {
+      out += static_cast<char>(c);
+      continue;
+    }
+    out += "\\\\";  // the escape's backslash, escaped
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '\b': out += 'b'; break;
+      case '\f': out += 'f'; break;
+      case '\n': out += 'n'; break;
+      case '\r': out += 'r'; break;
+      case '\t': out += 't'; break;
       default:
-        out += "\\u00";
+        out += "u00";
         out += kHex[c >> 4];
         out += kHex[c & 15];
     }
   }
-  out.append(s.data() + run, s.size() - run);
-  out += '"';
+  out += "\\\"";
+}
+
+// SerializeTo's output, each byte escaped as inside a JSON string.
+void SerializeInStringTo(const Value& v, std::string& out) {
+  switch (v.kind()) {
+    case Kind::string: AppendStringInString(v.get_string(), out); return;
+    case Kind::array: {
+      out += '[';
+      bool first = true;
+      for (const Value& e : v.get_array()) {
+        if (!first) out += ',';
+        first = false;
+        SerializeInStringTo(e, out);
+      }
+      out += ']';
+      return;
+    }
+    case Kind::object: {
+      out += '{';
+      bool first = true;
+      for (const auto& kv : v.get_object()) {
+        if (!first) out += ',';
+        first = false;
+        AppendStringInString(kv.key(), out);
+        out += ':';
+        SerializeInStringTo(kv.value(), out);
+      }
+      out += '}';
+      return;
+    }
+    default:
+      // Numbers, booleans and null print without a quote, backslash or control character.
+      SerializeTo(v, out);
+      return;
+  }
 }
 
 }  // namespace
@@ -178,6 +268,12 @@ void SerializeTo(const Value& v, std::string& out) {
 }
 
 void SerializeStringTo(std::string_view text, std::string& out) { AppendString(text, out); }
+
+void SerializeAsStringTo(const Value& value, std::string& out) {
+  out += '"';
+  SerializeInStringTo(value, out);
+  out += '"';
+}
 
 std::string Serialize(const Value& v) {
   std::string out;

@@ -32,6 +32,9 @@ std::string Serialize(const Value& value);
 void SerializeTo(const Value& value, std::string& out);
 // Appends `text` as a JSON string: quoted, escaped as Serialize escapes strings.
 void SerializeStringTo(std::string_view text, std::string& out);
+// Appends Serialize(value) as a JSON string, as SerializeStringTo(Serialize(value)) would, in one
+// pass: how history events carry their input and output documents.
+void SerializeAsStringTo(const Value& value, std::string& out);
 
 // A double as Java's Double.toString prints it: "1.0", "0.001", "1.0E-4", "1.2345678E7".
 std::string FormatDouble(double d);

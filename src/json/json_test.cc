@@ -75,6 +75,36 @@ TEST(JsonTest, EscapesAnywhereInAString) {
   }
 }
 
+// A document printed as a string in one pass is the string of its printed text.
+TEST(JsonTest, SerializeAsStringQuotesThePrintedDocument) {
+  for (std::string_view text :
+       {R"({"a":"x\"y\\z\n\u0001é","b":[1,2.5,-0.0,1e30,true,false,null,{}],"":{"k":[]}})",
+        R"("just a string with \" and \\")", "12345678.5", "null", "[]",
+        R"([{"\u001f\t":"\b\f\r"}])"}) {
+    auto v = Parse(text);
+    ASSERT_TRUE(v) << text;
+    std::string two_steps;
+    SerializeStringTo(Serialize(*v), two_steps);
+    std::string one_pass = "prefix";
+    SerializeAsStringTo(*v, one_pass);
+    EXPECT_EQ(one_pass, "prefix" + two_steps) << text;
+    // And it reads back as the document's text.
+    auto back = Parse(one_pass.substr(6));
+    ASSERT_TRUE(back && back->is_string());
+    EXPECT_EQ(back->get_string(), Serialize(*v));
+  }
+  for (char special : {'"', '\\', '\n', '\x01', '\x1f', '\x7f', '\xff', '\t', '\b', '\0'}) {
+    std::string s = "ab";
+    s[1] = special;
+    Object o;
+    o[s] = s;
+    std::string two_steps, one_pass;
+    SerializeStringTo(Serialize(o), two_steps);
+    SerializeAsStringTo(o, one_pass);
+    EXPECT_EQ(one_pass, two_steps) << int(special);
+  }
+}
+
 TEST(JsonTest, ObjectsKeepOrder) {
   EXPECT_EQ(RoundTrip(R"({"b":1,"a":[true,null,{}]})"), R"({"b":1,"a":[true,null,{}]})");
 }

@@ -605,12 +605,11 @@ void RuntimeImpl::FinishIfEnded(Shard& shard, const std::string& arn) {
   Unidle(shard, live);
   auto on_end = std::move(live.on_end);
   auto watchers = std::move(live.watchers);
-  const store::ExecutionRecord record = live.record;
   // on_end reads the Live (StartSyncExecution's does): keep it alive until the callbacks ran.
   const std::unique_ptr<Live> ended = std::move(it->second);
   shard.live().erase(it);
   if (on_end) on_end();
-  for (auto& w : watchers) w(record);
+  for (auto& w : watchers) w(ended->record);
 }
 
 bool RuntimeImpl::IsIdle(const Live& live, const engine::StepOutput* pending) const {

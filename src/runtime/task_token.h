@@ -9,6 +9,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,7 +27,8 @@ struct TaskTokenFields {
 class TaskTokenCodec {
  public:
   using Key = std::array<unsigned char, 32>;
-  explicit TaskTokenCodec(const Key& key) : key_(key) {}
+  explicit TaskTokenCodec(const Key& key);
+  ~TaskTokenCodec();
 
   std::string Encode(const TaskTokenFields& fields) const;
   // nullopt when the token is malformed or its MAC does not match.
@@ -36,7 +38,9 @@ class TaskTokenCodec {
   static Result<Key> LoadOrCreateKey(const std::string& path);
 
  private:
-  Key key_;
+  // HMAC-SHA256 keyed once (see task_token.cc).
+  class Mac;
+  std::shared_ptr<const Mac> mac_;
 };
 
 }  // namespace stepway::runtime

@@ -1,6 +1,9 @@
 #include "runtime/task_token.h"
 
 #include <gtest/gtest.h>
+#include <openssl/hmac.h>
+
+#include "base/base64.h"
 
 #include <cstdlib>
 #include <filesystem>
@@ -28,6 +31,25 @@ TEST(TaskTokenTest, RoundTrips) {
   EXPECT_EQ(back->execution_arn, f.execution_arn);
   EXPECT_EQ(back->task_id, 42);
   EXPECT_EQ(back->nonce, 0xDEADBEEFull);
+}
+
+// The token's MAC is HMAC-SHA256 as OpenSSL's one-shot HMAC() computes it (the codec keys its
+// own contexts once; this pins it to the standard construction).
+TEST(TaskTokenTest, MacIsHmacSha256OfTheTokenBytes) {
+  TaskTokenCodec::Key key;
+  for (std::size_t i = 0; i < key.size(); ++i) key[i] = static_cast<unsigned char>(i * 7 + 3);
+  TaskTokenCodec codec(key);
+  for (const std::string& arn : {std::string("arn:x"), std::string(200, 'a')}) {
+    const auto bytes = Base64Decode(codec.Encode({arn, 7, 9}), Base64Alphabet::kUrl);
+    ASSERT_TRUE(bytes);
+    ASSERT_GT(bytes->size(), 16u);
+    const std::size_t signed_bytes = bytes->size() - 16;
+    unsigned char expected[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    HMAC(EVP_sha256(), key.data(), int(key.size()),
+         reinterpret_cast<const unsigned char*>(bytes->data()), signed_bytes, expected, &length);
+    EXPECT_EQ(bytes->substr(signed_bytes), std::string(reinterpret_cast<char*>(expected), 16));
+  }
 }
 
 TEST(TaskTokenTest, RejectsForgeries) {
