@@ -1,22 +1,39 @@
-// SqliteStore: the default durable store. One SQLite file in WAL mode with synchronous=FULL.
+// SqliteStore: the default durable store. One SQLite file in WAL mode.
 //
 // Threads and ownership:
 // - One writer thread owns the write connection and every write statement. Commit() and the
 //   synchronous writes enqueue work; the writer takes everything queued (up to
-//   kMaxGroupBatches), runs it in one BEGIN IMMEDIATE ... COMMIT transaction (one WAL fsync),
-//   then reports each outcome. That is group commit: under load, many callers share an fsync.
+//   kMaxGroupBatches), runs it in one BEGIN IMMEDIATE ... COMMIT transaction, and hands the
+//   outcomes to the syncer. That is group commit: under load, many callers share an fsync.
 //   When an item fails, the transaction is rolled back and the group run again with each item
 //   inside its own SAVEPOINT, so that one failing item leaves the others intact.
+// - The syncer thread makes committed transactions durable and only then reports them: it
+//   fdatasyncs the WAL file once for every transaction committed since its last fdatasync,
+//   then calls their `done`s, in commit order. The write connection runs synchronous=NORMAL
+//   (COMMIT writes the WAL without fsyncing it), so the writer goes on with the next group
+//   while the previous one's fsync is in flight: the fsync's latency no longer stops the
+//   writer, and a slow disk costs latency, not throughput. Nothing is acknowledged before it
+//   is durable; a reader of the store may see a transaction up to one fsync before then (after
+//   a power loss it may be gone; after a crash of the process it is not, the WAL being in the
+//   page cache).
 // - Reads use a small pool of read connections (WAL lets readers run beside the writer); a
 //   connection and its statements belong to one reading thread while checked out.
 // - A checkpointer thread with a connection of its own copies the WAL into the database file
 //   when a commit has grown the WAL past kCheckpointFrames, so that no commit waits for that
 //   copy and its fsync of the database file (SQLite's default runs it inside the COMMIT).
 // - The destructor stops intake, lets the writer drain what was queued, and joins it.
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <future>
 #include <limits>
 #include <thread>
@@ -484,13 +501,113 @@ class Checkpointer {
   std::thread thread_;  // last: started once everything above is ready
 };
 
+// Makes the WAL durable behind the writer, then reports what it made durable (see the top of
+// the file). Add() is called by the writer thread after each transaction, in commit order.
+class Syncer {
+ public:
+  // One outcome to report once durable. `committed`: its transaction reached the WAL (a failed
+  // transaction needs no fsync, but is reported in its turn all the same).
+  struct Outcome {
+    std::function<void(Status)> done;
+    Status status;
+    bool committed = false;
+  };
+
+  explicit Syncer(std::string wal_path) : wal_path_(std::move(wal_path)), thread_([this] {
+        SetThreadName("sw-store-sync");
+        Loop();
+      }) {}
+  ~Syncer() {
+    {
+      MutexLock lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_one();
+    thread_.join();
+    if (wal_fd_ >= 0) ::close(wal_fd_);
+  }
+
+  void Add(std::vector<Outcome> outcomes) {
+    {
+      MutexLock lock(mu_);
+      pending_.insert(pending_.end(), std::make_move_iterator(outcomes.begin()),
+                      std::make_move_iterator(outcomes.end()));
+    }
+    cv_.notify_one();
+  }
+
+  std::thread::id thread_id() const { return thread_.get_id(); }
+  std::uint64_t syncs() const { return syncs_.load(std::memory_order_relaxed); }
+
+ private:
+  void Loop() {
+    std::vector<Outcome> taken;
+    while (true) {
+      taken.clear();
+      {
+        MutexLock lock(mu_);
+        while (pending_.empty() && !stopping_) cv_.wait(mu_);
+        if (pending_.empty()) return;  // stopping, and everything added is reported
+        taken.swap(pending_);
+      }
+      bool any_committed = false;
+      for (const Outcome& o : taken) any_committed = any_committed || o.committed;
+      if (any_committed) Sync();
+      for (Outcome& o : taken) o.done(std::move(o.status));
+    }
+  }
+
+  // fdatasync of the WAL. The WAL file keeps its inode while the store is open (SQLite removes
+  // it only when the last connection closes); should it ever be a new file, it is reopened and
+  // its directory entry made durable as well. A failed fdatasync leaves committed transactions
+  // of unknown durability that callers would be told are safe: the process stops instead, and
+  // a restart recovers from what the disk holds.
+  void Sync() {
+    struct stat now {};
+    if (wal_fd_ >= 0) {
+      struct stat open {};
+      if (::fstat(wal_fd_, &open) != 0 || ::stat(wal_path_.c_str(), &now) != 0 ||
+          open.st_ino != now.st_ino || open.st_dev != now.st_dev) {
+        ::close(wal_fd_);
+        wal_fd_ = -1;
+      }
+    }
+    if (wal_fd_ < 0) {
+      wal_fd_ = ::open(wal_path_.c_str(), O_RDONLY | O_CLOEXEC);
+      if (wal_fd_ < 0) Die("open");
+      const std::string dir = std::filesystem::path(wal_path_).parent_path().string();
+      const int dir_fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (dir_fd < 0 || ::fsync(dir_fd) != 0) Die("fsync the directory of");
+      ::close(dir_fd);
+    }
+    if (::fdatasync(wal_fd_) != 0) Die("fdatasync");
+    syncs_.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  [[noreturn]] void Die(const char* what) {
+    std::fprintf(stderr, "store: cannot %s %s: %s; stopping, as committed writes may not be durable\n",
+                 what, wal_path_.c_str(), std::strerror(errno));
+    std::abort();
+  }
+
+  const std::string wal_path_;
+  int wal_fd_ = -1;  // the syncer thread's
+  std::atomic<std::uint64_t> syncs_{0};
+  Mutex mu_;
+  std::condition_variable_any cv_;
+  std::vector<Outcome> pending_ GUARDED_BY(mu_);
+  bool stopping_ GUARDED_BY(mu_) = false;
+  std::thread thread_;  // last: started once everything above is ready
+};
+
 class SqliteStore final : public Store {
  public:
   SqliteStore(std::string path, std::unique_ptr<Writer> writer, std::unique_ptr<Reader> reader,
               std::unique_ptr<Checkpointer> checkpointer)
       : path_(std::move(path)),
         writer_(std::move(writer)),
-        checkpointer_(std::move(checkpointer)) {
+        checkpointer_(std::move(checkpointer)),
+        syncer_(std::make_unique<Syncer>(path_ + "-wal")) {
     readers_.push_back(std::move(reader));
     open_readers_ = 1;
     // Replaces SQLite's automatic checkpoint, which would run inside the writer's COMMIT.
@@ -508,6 +625,7 @@ class SqliteStore final : public Store {
     }
     queue_cv_.notify_all();
     writer_thread_.join();
+    syncer_.reset();  // reports what the writer handed it, after its last fsync
   }
 
   Status PutStateMachine(const StateMachineRecord& r) override {
@@ -780,7 +898,7 @@ class SqliteStore final : public Store {
 
   CommitStats GetCommitStats() override {
     return {batches_.load(std::memory_order_relaxed),
-            transactions_.load(std::memory_order_relaxed)};
+            transactions_.load(std::memory_order_relaxed), syncer_->syncs()};
   }
 
  private:
@@ -841,7 +959,8 @@ class SqliteStore final : public Store {
   // waits until it is durable. The wait ends: the writer reports every item it took, and
   // drains the queue before it exits.
   Status Write(std::function<Status(Writer&)> op) {
-    CHECK(std::this_thread::get_id() != writer_thread_.get_id());  // see Store::Commit
+    CHECK(std::this_thread::get_id() != writer_thread_.get_id() &&
+          std::this_thread::get_id() != syncer_->thread_id());  // see Store::Commit
     std::promise<Status> promise;
     auto future = promise.get_future();
     Enqueue(Item{{}, std::move(op), [&promise](Status s) { promise.set_value(std::move(s)); }});
@@ -882,12 +1001,19 @@ class SqliteStore final : public Store {
     }
   }
 
-  // Runs `group` in one transaction and reports each item's outcome.
+  // Runs `group` in one transaction and hands each item's outcome to the syncer.
   void RunGroup(std::vector<Item>& group) {
     std::vector<Status> results(group.size());
+    const std::uint64_t before = transactions_.load(std::memory_order_relaxed);
     if (!RunGroupOptimistically(group, results)) RunGroupInSavepoints(group, results);
+    const bool committed = transactions_.load(std::memory_order_relaxed) != before;
     batches_.fetch_add(group.size(), std::memory_order_relaxed);
-    for (std::size_t i = 0; i < group.size(); ++i) group[i].done(std::move(results[i]));
+    std::vector<Syncer::Outcome> outcomes;
+    outcomes.reserve(group.size());
+    for (std::size_t i = 0; i < group.size(); ++i) {
+      outcomes.push_back({std::move(group[i].done), std::move(results[i]), committed});
+    }
+    syncer_->Add(std::move(outcomes));
   }
 
   // The common case, every item succeeding, without a savepoint per item (each costs three
@@ -984,6 +1110,7 @@ class SqliteStore final : public Store {
   const std::unique_ptr<Writer> writer_;  // only the writer thread touches it once started
   const std::unique_ptr<Checkpointer> checkpointer_;  // stopped after the writer (see ~)
   int frames_at_checkpoint_request_ = 0;  // the WAL's size at the last request; writer thread
+  std::unique_ptr<Syncer> syncer_;  // stopped after the writer, before the checkpointer
 
   Mutex queue_mu_;
   std::condition_variable_any queue_cv_;
@@ -1055,13 +1182,15 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
   };
   auto db = SqliteDb::Open(path);
   if (!db) return unavailable(db.error());
-  // WAL: readers run beside the writer. synchronous=FULL: COMMIT fsyncs the WAL, so a
-  // committed batch survives power loss, not only a crash of the process. temp_store=MEMORY:
+  // WAL: readers run beside the writer. synchronous=NORMAL: COMMIT writes the WAL without an
+  // fsync; the syncer fsyncs it before anything is acknowledged (see the top of the file), so a
+  // committed batch survives power loss, not only a crash of the process. SQLite still fsyncs
+  // the WAL before a checkpoint and the database file after one. temp_store=MEMORY:
   // the statement journal that lets ROLLBACK TO undo one item of a group (never needed after
   // the transaction) stays in memory; by default it spills past 64 KiB into a file in /var/tmp,
   // one write() per page, which cost more than the rest of the commit.
   for (const char* pragma :
-       {"PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA temp_store = MEMORY"}) {
+       {"PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA temp_store = MEMORY"}) {
     if (auto ok = db->Exec(pragma); !ok) return unavailable(ok.error());
   }
   {

@@ -152,7 +152,8 @@ struct ExecutionPage {
 // Counters of the commit path, for metrics and the benchmark.
 struct CommitStats {
   std::uint64_t batches = 0;       // batches whose `done` has been called (either outcome)
-  std::uint64_t transactions = 0;  // durable transactions (fsyncs) that carried them
+  std::uint64_t transactions = 0;  // transactions that carried them
+  std::uint64_t syncs = 0;         // fsyncs that made transactions durable (SqliteStore)
 };
 
 class Store {

@@ -720,6 +720,10 @@ TEST_F(SqliteStoreTest, ConcurrentCommitsShareTransactions) {
   const CommitStats stats = s->GetCommitStats();
   EXPECT_EQ(stats.batches, static_cast<std::uint64_t>(kBatches));
   EXPECT_LT(stats.transactions, stats.batches / 4) << "group commit should share fsyncs";
+  // The syncer fsyncs once for every transaction committed since its last fsync: never more
+  // often than there are transactions, and at least once for the last of them.
+  EXPECT_GE(stats.syncs, 1u);
+  EXPECT_LE(stats.syncs, stats.transactions);
 }
 
 TEST_F(SqliteStoreTest, MigratesVersion1) {
