@@ -7,6 +7,7 @@
 #include <boost/asio/system_timer.hpp>
 #include <condition_variable>
 #include <deque>
+#include <atomic>
 #include <future>
 #include <list>
 #include <map>
@@ -159,7 +160,6 @@ class RuntimeImpl final : public Runtime {
     int n = options_.shards > 0 ? options_.shards : int(std::thread::hardware_concurrency());
     if (n <= 0) n = 1;
     for (int i = 0; i < n; ++i) shards_.push_back(std::make_unique<Shard>());
-    idle_per_shard_ = (options_.resident_idle_executions + std::size_t(n) - 1) / std::size_t(n);
     for (int i = 0; i < n; ++i) shards_[i]->Run("sw-shard-" + std::to_string(i));
     poll_thread_work_ = std::make_unique<Shard>();
     poll_thread_work_->Run("sw-poll");
@@ -260,7 +260,8 @@ class RuntimeImpl final : public Runtime {
   Clock& clock_;
   RuntimeOptions options_;
   std::vector<std::unique_ptr<Shard>> shards_;
-  std::size_t idle_per_shard_ = 0;  // resident idle executions each shard keeps at most
+  // Idle executions in memory, all shards together (each shard's idle list adds to it).
+  std::atomic<std::size_t> resident_idle_{0};
   std::unique_ptr<Shard> poll_thread_work_;  // the long-poll timers live here
   std::once_flag shutdown_once_;
   std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();
@@ -630,6 +631,7 @@ bool RuntimeImpl::IsIdle(const Live& live, const engine::StepOutput* pending) co
 void RuntimeImpl::Unidle(Shard& shard, Live& live) {
   if (!live.idle_position) return;
   shard.idle().erase(*live.idle_position);
+  resident_idle_.fetch_sub(1, std::memory_order_relaxed);
   live.idle_position.reset();
 }
 
@@ -656,9 +658,14 @@ void RuntimeImpl::Settle(Shard& shard, const std::string& arn) {
     return;
   }
   live.idle_position = shard.idle().insert(shard.idle().end(), arn);
-  while (shard.idle().size() > idle_per_shard_) {
+  resident_idle_.fetch_add(1, std::memory_order_relaxed);
+  // Beyond the limit (counted over all shards, however the executions fell into them), this
+  // shard drops its own least recently idle.
+  while (resident_idle_.load(std::memory_order_relaxed) > options_.resident_idle_executions &&
+         !shard.idle().empty()) {
     auto oldest = shard.live().find(shard.idle().front());
     shard.idle().pop_front();
+    resident_idle_.fetch_sub(1, std::memory_order_relaxed);
     if (oldest != shard.live().end()) shard.live().erase(oldest);
   }
 }
