@@ -157,32 +157,60 @@ void AppendString(std::string_view s, std::string& out) {
   *p = '"';
 }
 
+// How many bytes escaping `c` twice adds: once for its own escape, once more for the string the
+// whole document is printed into ('"' -> \\\" is 4 bytes, '\n' -> \\n 3, a control
+// character -> \\u00XX 7).
+constexpr auto kEscapeTwiceGrowth = [] {
+  std::array<unsigned char, 256> table{};
+  for (int c = 0; c < 256; ++c) {
+    const unsigned char once = kEscapeGrowth[c];
+    table[c] = once == 0 ? 0 : c == '"' || c == '\\' ? 3 : once == 1 ? 2 : 6;
+  }
+  return table;
+}();
+
 // Appends `s` as Serialize prints a string, escaped once more (its quotes included): the text
-// of a string inside a document that is itself printed as a string.
+// of a string inside a document that is itself printed as a string. Sized first, as
+// AppendString is.
 void AppendStringInString(std::string_view s, std::string& out) {
   static constexpr char kHex[] = "0123456789abcdef";
-  out += "\\\"";
-  for (unsigned char c : s) {
-    if (kEscapeGrowth[c] == 0) {
-      out += static_cast<char>(c);
-      continue;
-    }
-    out += "\\\\";  // the escape's backslash, escaped
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += 'b'; break;
-      case '\f': out += 'f'; break;
-      case '\n': out += 'n'; break;
-      case '\r': out += 'r'; break;
-      case '\t': out += 't'; break;
-      default:
-        out += "u00";
-        out += kHex[c >> 4];
-        out += kHex[c & 15];
+  std::size_t growth = 0;
+  for (unsigned char c : s) growth += kEscapeTwiceGrowth[c];
+  const std::size_t at = out.size();
+  out.resize(at + s.size() + growth + 4);
+  char* p = out.data() + at;
+  *p++ = '\\';
+  *p++ = '"';
+  if (growth == 0) {
+    std::memcpy(p, s.data(), s.size());
+    p += s.size();
+  } else {
+    for (unsigned char c : s) {
+      if (kEscapeTwiceGrowth[c] == 0) {
+        *p++ = static_cast<char>(c);
+        continue;
+      }
+      *p++ = '\\';  // the escape's backslash, escaped
+      *p++ = '\\';
+      switch (c) {
+        case '"': *p++ = '\\'; *p++ = '"'; break;
+        case '\\': *p++ = '\\'; *p++ = '\\'; break;
+        case '\b': *p++ = 'b'; break;
+        case '\f': *p++ = 'f'; break;
+        case '\n': *p++ = 'n'; break;
+        case '\r': *p++ = 'r'; break;
+        case '\t': *p++ = 't'; break;
+        default:
+          *p++ = 'u';
+          *p++ = '0';
+          *p++ = '0';
+          *p++ = kHex[c >> 4];
+          *p++ = kHex[c & 15];
+      }
     }
   }
-  out += "\\\"";
+  *p++ = '\\';
+  *p = '"';
 }
 
 // SerializeTo's output, each byte escaped as inside a JSON string.
