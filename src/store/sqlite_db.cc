@@ -162,10 +162,12 @@ std::int64_t SqliteStatement::Int(int column) const {
   return sqlite3_column_int64(stmt_, column);
 }
 
-std::string SqliteStatement::Text(int column) const {
+std::string SqliteStatement::Text(int column) const { return std::string(TextView(column)); }
+
+std::string_view SqliteStatement::TextView(int column) const {
   const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
   if (text == nullptr) return {};
-  return std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)));
+  return std::string_view(text, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)));
 }
 
 std::optional<std::int64_t> SqliteStatement::OptionalInt(int column) const {

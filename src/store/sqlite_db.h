@@ -77,6 +77,8 @@ class SqliteStatement {
   // Columns are numbered from 0.
   std::int64_t Int(int column) const;
   std::string Text(int column) const;
+  // The column's text in place: valid until the next Step or Reset of this statement.
+  std::string_view TextView(int column) const;
   std::optional<std::int64_t> OptionalInt(int column) const;
   std::optional<std::string> OptionalText(int column) const;
 

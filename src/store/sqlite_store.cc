@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <condition_variable>
@@ -52,8 +53,9 @@ namespace {
 
 // The schema's version, in PRAGMA user_version. A file of a newer version is refused; an older
 // one is migrated step by step (kMigrations). 2: executions.test_case. 3: documents.
-// 4: executions.idle and the index of executions to resume.
-constexpr std::int64_t kSchemaVersion = 4;
+// 4: executions.idle and the index of executions to resume. 5: history and execution_inputs
+// keyed by one integer (AppendKey), a history row holding a run of events.
+constexpr std::int64_t kSchemaVersion = 5;
 // PRAGMA application_id of a Stepway database ("STPW"), so that another program's SQLite file
 // is refused rather than written into.
 constexpr std::int64_t kApplicationId = 0x53545057;
@@ -71,6 +73,22 @@ constexpr int kCheckpointFrames = 1000;
 // transaction restart it. Bounds the WAL file to about this many pages.
 constexpr int kWriterCheckpointFrames = 4 * kCheckpointFrames;
 constexpr std::int64_t kNoLimit = -1;  // SQLite's LIMIT for "all"
+
+// The append-only tables are rowid tables keyed by AppendKey(execution seq, id): one B-tree
+// per table, where a composite PRIMARY KEY would add a second (the automatic unique index)
+// to every insert. The low kAppendIdBits hold a history event id or an input sequence, the
+// bits above them the execution's seq, so that an execution's rows are one contiguous range
+// in id order. 24 bits allow 16,777,215 events or inputs per execution, 671 times AWS's
+// 25,000-event history (limits::kMaxHistoryEvents); the store refuses ids beyond (kMaxAppendId)
+// rather than let them run into the next execution's range. The seq field has 39 bits.
+constexpr int kAppendIdBits = 24;
+constexpr std::int64_t kMaxAppendId = (std::int64_t{1} << kAppendIdBits) - 1;
+constexpr std::int64_t kMaxAppendSeq = (std::int64_t{1} << (63 - kAppendIdBits)) - 1;
+
+constexpr std::int64_t AppendKey(std::int64_t seq, std::int64_t id) {
+  return (seq << kAppendIdBits) | id;
+}
+constexpr std::int64_t AppendId(std::int64_t key) { return key & kMaxAppendId; }
 
 constexpr std::string_view kSchema = R"sql(
 CREATE TABLE state_machines (
@@ -127,21 +145,22 @@ CREATE INDEX executions_by_machine ON executions (state_machine_arn, start_milli
 CREATE INDEX executions_by_machine_status
   ON executions (state_machine_arn, status, start_millis, seq);
 CREATE INDEX executions_by_status ON executions (status, start_millis, seq);
+-- key: (execution seq << 24) | sequence (AppendKey).
 CREATE TABLE execution_inputs (
-  execution_seq INTEGER NOT NULL,
-  sequence INTEGER NOT NULL,
+  key INTEGER PRIMARY KEY,
   kind INTEGER NOT NULL,
   at_millis INTEGER NOT NULL,
   id INTEGER NOT NULL,
   a TEXT NOT NULL,
-  b TEXT NOT NULL,
-  PRIMARY KEY (execution_seq, sequence)
+  b TEXT NOT NULL
 );
+-- A run of events with contiguous ids: key is (execution seq << 24) | the first id
+-- (AppendKey), last_id the last; json holds the events' JSON texts joined by newlines (one
+-- event's JSON may hold a raw newline only when it is the row's only event).
 CREATE TABLE history (
-  execution_seq INTEGER NOT NULL,
-  id INTEGER NOT NULL,
-  json TEXT NOT NULL,
-  PRIMARY KEY (execution_seq, id)
+  key INTEGER PRIMARY KEY,
+  last_id INTEGER NOT NULL,
+  json TEXT NOT NULL
 );
 CREATE TABLE documents (
   kind TEXT NOT NULL,
@@ -162,7 +181,35 @@ constexpr std::string_view kMigrations[] = {
 ) WITHOUT ROWID;)sql",
     R"sql(ALTER TABLE executions ADD COLUMN idle INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX executions_to_resume ON executions (seq) WHERE status = 'RUNNING' AND idle = 0;)sql",
+    // Every history row becomes a run of one event. An id outside [1, kMaxAppendId] would
+    // break the key's order: its last_id is NULL, and the NOT NULL constraint fails the
+    // migration (and the open) instead.
+    R"sql(CREATE TABLE history_v5 (
+  key INTEGER PRIMARY KEY,
+  last_id INTEGER NOT NULL,
+  json TEXT NOT NULL
+);
+INSERT INTO history_v5 (key, last_id, json)
+  SELECT (execution_seq << 24) | id, CASE WHEN id BETWEEN 1 AND 16777215 THEN id END, json
+  FROM history ORDER BY execution_seq, id;
+DROP TABLE history;
+ALTER TABLE history_v5 RENAME TO history;
+CREATE TABLE execution_inputs_v5 (
+  key INTEGER PRIMARY KEY,
+  kind INTEGER NOT NULL,
+  at_millis INTEGER NOT NULL,
+  id INTEGER NOT NULL,
+  a TEXT NOT NULL,
+  b TEXT NOT NULL
+);
+INSERT INTO execution_inputs_v5 (key, kind, at_millis, id, a, b)
+  SELECT (execution_seq << 24) | sequence,
+         CASE WHEN sequence BETWEEN 1 AND 16777215 THEN kind END, at_millis, id, a, b
+  FROM execution_inputs ORDER BY execution_seq, sequence;
+DROP TABLE execution_inputs;
+ALTER TABLE execution_inputs_v5 RENAME TO execution_inputs;)sql",
 };
+static_assert(kAppendIdBits == 24 && kMaxAppendId == 16777215);  // written out in SQL above
 static_assert(std::size(kMigrations) == kSchemaVersion - 1);
 
 constexpr char kExecutionColumns[] =
@@ -256,11 +303,11 @@ struct Writer {
                 &upsert_execution, &s);
     PrepareInto(db, "UPDATE executions SET idle = ?2 WHERE arn = ?1", &mark_idle, &s);
     PrepareInto(db, "SELECT seq FROM executions WHERE arn = ?1", &execution_seq, &s);
-    PrepareInto(db, "INSERT INTO history (execution_seq, id, json) VALUES (?1, ?2, ?3)",
-                &insert_event, &s);
+    PrepareInto(db, "INSERT INTO history (key, last_id, json) VALUES (?1, ?2, ?3)", &insert_events,
+                &s);
     PrepareInto(db,
-                "INSERT INTO execution_inputs (execution_seq, sequence, kind, at_millis, id, a, "
-                "b) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO execution_inputs (key, kind, at_millis, id, a, b) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 &insert_input, &s);
     PrepareInto(db,
                 Sql({"INSERT OR REPLACE INTO state_machines (", kStateMachineColumns,
@@ -285,6 +332,16 @@ struct Writer {
   Status Exec(SqliteStatement& stmt) {
     SqliteStatement::Use use(stmt);
     return stmt.Run();
+  }
+
+  // An id (history event id or input sequence) must fit AppendKey's field: kInvalidArgument
+  // below 1, kResourceExhausted past kMaxAppendId.
+  static Status CheckAppendId(std::int64_t id, std::string_view what,
+                              const WriteBatch::Appended& append) {
+    if (id >= 1 && id <= kMaxAppendId) return {};
+    return Fail(id < 1 ? ErrorCode::kInvalidArgument : ErrorCode::kResourceExhausted,
+                std::string(what) + " " + std::to_string(id) + " of " + append.execution_arn +
+                    " is outside the store's range [1, " + std::to_string(kMaxAppendId) + "]");
   }
 
   Status ApplyBatch(const WriteBatch& batch) {
@@ -322,25 +379,31 @@ struct Writer {
         }
         seq = execution_seq.Int(0);
       }
+      if (seq > kMaxAppendSeq) {
+        return Fail(ErrorCode::kResourceExhausted,
+                    "execution " + append.execution_arn + " is beyond the store's " +
+                        std::to_string(kMaxAppendSeq) + " executions with history");
+      }
       for (const HistoryRecord& event : append.events) {
-        SqliteStatement::Use use(insert_event);
-        insert_event.Bind(1, seq);
-        insert_event.Bind(2, event.id);
-        insert_event.Bind(3, event.json);
-        if (auto ok = insert_event.Run(); !ok) {
+        if (auto ok = CheckAppendId(event.id, "history event", append); !ok) return ok;
+        SqliteStatement::Use use(insert_events);
+        insert_events.Bind(1, AppendKey(seq, event.id));
+        insert_events.Bind(2, event.id);
+        insert_events.Bind(3, event.json);
+        if (auto ok = insert_events.Run(); !ok) {
           return Fail(ok.error().code, "history event " + std::to_string(event.id) + " of " +
                                            append.execution_arn + ": " + ok.error().message);
         }
       }
       for (const ExecutionInput& input : append.inputs) {
+        if (auto ok = CheckAppendId(input.sequence, "input", append); !ok) return ok;
         SqliteStatement::Use use(insert_input);
-        insert_input.Bind(1, seq);
-        insert_input.Bind(2, input.sequence);
-        insert_input.Bind(3, static_cast<std::int64_t>(input.kind));
-        insert_input.Bind(4, input.at_millis);
-        insert_input.Bind(5, input.id);
-        insert_input.Bind(6, input.a);
-        insert_input.Bind(7, input.b);
+        insert_input.Bind(1, AppendKey(seq, input.sequence));
+        insert_input.Bind(2, static_cast<std::int64_t>(input.kind));
+        insert_input.Bind(3, input.at_millis);
+        insert_input.Bind(4, input.id);
+        insert_input.Bind(5, input.a);
+        insert_input.Bind(6, input.b);
         if (auto ok = insert_input.Run(); !ok) {
           return Fail(ok.error().code, "input " + std::to_string(input.sequence) + " of " +
                                            append.execution_arn + ": " + ok.error().message);
@@ -358,7 +421,7 @@ struct Writer {
 
   SqliteDb db;
   SqliteStatement begin, commit, rollback, savepoint, release, rollback_to;
-  SqliteStatement upsert_execution, mark_idle, execution_seq, insert_event, insert_input;
+  SqliteStatement upsert_execution, mark_idle, execution_seq, insert_events, insert_input;
   SqliteStatement put_state_machine, delete_state_machine, put_activity, delete_activity;
   SqliteStatement put_tag, delete_tag, delete_tags, put_document, delete_document;
 };
@@ -406,21 +469,27 @@ struct Reader {
                 Sql({"SELECT ", kExecutionColumns,
                      " FROM executions WHERE status = 'RUNNING' AND idle = 0 ORDER BY seq"}),
                 &list_to_resume, &s);
-    constexpr std::string_view kHistoryOf =
-        "SELECT id, json FROM history WHERE execution_seq = "
-        "(SELECT seq FROM executions WHERE arn = ?1)";
-    PrepareInto(db, Sql({kHistoryOf, " AND id >= ?2 ORDER BY id LIMIT ?3"}), &history_forward,
-                &s);
-    PrepareInto(db, Sql({kHistoryOf, " AND id <= ?2 ORDER BY id DESC LIMIT ?3"}),
+    PrepareInto(db, "SELECT seq FROM executions WHERE arn = ?1", &execution_seq, &s);
+    // Keys (AppendKey) ?1: the execution's first possible, ?2: the wanted id's, ?3: the
+    // execution's last possible. Forward starts at the row holding ?2's event (the last row
+    // starting at or before it), or at ?2 when there is none.
+    PrepareInto(db,
+                "SELECT key, last_id, json FROM history WHERE key >= coalesce((SELECT key FROM "
+                "history WHERE key BETWEEN ?1 AND ?2 ORDER BY key DESC LIMIT 1), ?2) AND "
+                "key <= ?3 ORDER BY key",
+                &history_forward, &s);
+    PrepareInto(db,
+                "SELECT key, last_id, json FROM history WHERE key BETWEEN ?1 AND ?2 "
+                "ORDER BY key DESC",
                 &history_reverse, &s);
     PrepareInto(db,
-                "SELECT count(*) FROM history WHERE execution_seq = "
-                "(SELECT seq FROM executions WHERE arn = ?1)",
+                Sql({"SELECT coalesce(sum(last_id - (key & ", std::to_string(kMaxAppendId),
+                     ") + 1), 0) FROM history WHERE key BETWEEN ?1 AND ?2"}),
                 &count_history, &s);
     PrepareInto(db,
-                "SELECT sequence, kind, at_millis, id, a, b FROM execution_inputs "
-                "WHERE execution_seq = (SELECT seq FROM executions WHERE arn = ?1) "
-                "ORDER BY sequence",
+                Sql({"SELECT key & ", std::to_string(kMaxAppendId),
+                     ", kind, at_millis, id, a, b FROM execution_inputs WHERE key BETWEEN ?1 "
+                     "AND ?2 ORDER BY key"}),
                 &inputs, &s);
     PrepareInto(db, "SELECT body FROM documents WHERE kind = ?1 AND id = ?2", &get_document, &s);
     // ?2 is a prefix of the ids wanted: the range [prefix, prefix || U+10FFFF).
@@ -435,7 +504,8 @@ struct Reader {
   SqliteStatement get_state_machine, list_state_machines, get_activity, list_activities;
   SqliteStatement list_tags, get_execution;
   SqliteStatement list_by_machine_status, list_by_machine, list_by_status, list_all;
-  SqliteStatement list_to_resume, history_forward, history_reverse, count_history, inputs;
+  SqliteStatement list_to_resume, execution_seq, history_forward, history_reverse;
+  SqliteStatement count_history, inputs;
   SqliteStatement get_document, list_documents;
 };
 
@@ -856,23 +926,46 @@ class SqliteStore final : public Store {
   std::vector<HistoryRecord> GetHistory(std::string_view execution_arn, std::int64_t first_id,
                                         std::size_t limit, bool reverse) override {
     std::vector<HistoryRecord> out;
+    // Ids are at least 1: forward from below 1 is from 1, reverse from below 1 is nothing.
+    if (reverse ? first_id < 1 : first_id > kMaxAppendId) return out;
+    first_id = std::clamp<std::int64_t>(first_id, 1, kMaxAppendId);
     auto reader = Checkout();
     if (!reader) return out;
+    const auto seq = ExecutionSeq(**reader, execution_arn);
+    if (!seq) return out;
     SqliteStatement& s = reverse ? (*reader)->history_reverse : (*reader)->history_forward;
     SqliteStatement::Use use(s);
-    s.Bind(1, execution_arn);
-    s.Bind(2, first_id);
-    s.Bind(3, limit == 0 ? kNoLimit : static_cast<std::int64_t>(limit));
-    while (s.Step().value_or(false)) out.push_back({s.Int(0), s.Text(1)});
+    s.Bind(1, AppendKey(*seq, 0));
+    s.Bind(2, AppendKey(*seq, first_id));
+    if (!reverse) s.Bind(3, AppendKey(*seq, kMaxAppendId));
+    const auto full = [&] { return limit != 0 && out.size() == limit; };
+    std::vector<std::string_view> events;
+    while (!full() && s.Step().value_or(false)) {
+      const std::int64_t first = AppendId(s.Int(0));
+      const std::int64_t last = s.Int(1);
+      SplitEvents(s.TextView(2), last - first + 1, events);
+      if (!reverse) {
+        for (std::int64_t id = std::max(first, first_id); id <= last && !full(); ++id) {
+          out.push_back({id, std::string(events[id - first])});
+        }
+      } else {
+        for (std::int64_t id = std::min(last, first_id); id >= first && !full(); --id) {
+          out.push_back({id, std::string(events[id - first])});
+        }
+      }
+    }
     return out;
   }
 
   std::int64_t CountHistory(std::string_view execution_arn) override {
     auto reader = Checkout();
     if (!reader) return 0;
+    const auto seq = ExecutionSeq(**reader, execution_arn);
+    if (!seq) return 0;
     SqliteStatement& s = (*reader)->count_history;
     SqliteStatement::Use use(s);
-    s.Bind(1, execution_arn);
+    s.Bind(1, AppendKey(*seq, 0));
+    s.Bind(2, AppendKey(*seq, kMaxAppendId));
     return s.Step().value_or(false) ? s.Int(0) : 0;
   }
 
@@ -880,9 +973,12 @@ class SqliteStore final : public Store {
     std::vector<ExecutionInput> out;
     auto reader = Checkout();
     if (!reader) return out;
+    const auto seq = ExecutionSeq(**reader, execution_arn);
+    if (!seq) return out;
     SqliteStatement& s = (*reader)->inputs;
     SqliteStatement::Use use(s);
-    s.Bind(1, execution_arn);
+    s.Bind(1, AppendKey(*seq, 0));
+    s.Bind(2, AppendKey(*seq, kMaxAppendId));
     while (s.Step().value_or(false)) {
       ExecutionInput input;
       input.sequence = s.Int(0);
@@ -943,6 +1039,35 @@ class SqliteStore final : public Store {
     SqliteStore* store_;
     std::unique_ptr<Reader> reader_;
   };
+
+  // The seq of the execution `arn`, or nullopt when there is none (or the read failed).
+  static std::optional<std::int64_t> ExecutionSeq(Reader& reader, std::string_view arn) {
+    SqliteStatement& s = reader.execution_seq;
+    SqliteStatement::Use use(s);
+    s.Bind(1, arn);
+    if (!s.Step().value_or(false)) return std::nullopt;
+    return s.Int(0);
+  }
+
+  // Splits a history row's json into its `count` events (see the history table). A row of one
+  // event is its JSON whole, newlines and all. A row whose text holds fewer parts than its ids
+  // (only a damaged file) yields empty events for the missing ones.
+  static void SplitEvents(std::string_view json, std::int64_t count,
+                          std::vector<std::string_view>& events) {
+    events.clear();
+    if (count == 1) {
+      events.push_back(json);
+      return;
+    }
+    for (std::int64_t i = 0; i + 1 < count; ++i) {
+      const std::size_t end = json.find('\n');
+      if (end == std::string_view::npos) break;
+      events.push_back(json.substr(0, end));
+      json.remove_prefix(end + 1);
+    }
+    events.push_back(json);
+    events.resize(static_cast<std::size_t>(std::max<std::int64_t>(count, 0)));
+  }
 
   static Status DeleteWithTags(Writer& w, SqliteStatement& remove, std::string_view arn) {
     {

@@ -726,35 +726,141 @@ TEST_F(SqliteStoreTest, ConcurrentCommitsShareTransactions) {
   EXPECT_LE(stats.syncs, stats.transactions);
 }
 
+// Version 4's schema, as a Stepway of that version created it.
+constexpr char kSchemaVersion4[] = R"sql(
+CREATE TABLE state_machines (
+  arn TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, definition TEXT NOT NULL,
+  role_arn TEXT NOT NULL, type TEXT NOT NULL, description TEXT NOT NULL,
+  logging_configuration TEXT NOT NULL, tracing_configuration TEXT NOT NULL,
+  revision_id TEXT NOT NULL, creation_millis INTEGER NOT NULL, update_millis INTEGER NOT NULL
+);
+CREATE INDEX state_machines_by_name ON state_machines (name, arn);
+CREATE TABLE activities (
+  arn TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, creation_millis INTEGER NOT NULL
+);
+CREATE INDEX activities_by_name ON activities (name, arn);
+CREATE TABLE tags (
+  arn TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (arn, key)
+) WITHOUT ROWID;
+CREATE TABLE executions (
+  seq INTEGER PRIMARY KEY, arn TEXT NOT NULL UNIQUE, state_machine_arn TEXT NOT NULL,
+  name TEXT NOT NULL, status TEXT NOT NULL, input TEXT NOT NULL, output TEXT, error TEXT,
+  cause TEXT, start_millis INTEGER NOT NULL, stop_millis INTEGER, definition TEXT NOT NULL,
+  role_arn TEXT NOT NULL, type TEXT NOT NULL, seed INTEGER NOT NULL,
+  redrive_count INTEGER NOT NULL, test_case TEXT NOT NULL DEFAULT '',
+  idle INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX executions_to_resume ON executions (seq) WHERE status = 'RUNNING' AND idle = 0;
+CREATE INDEX executions_by_machine ON executions (state_machine_arn, start_millis, seq);
+CREATE INDEX executions_by_machine_status
+  ON executions (state_machine_arn, status, start_millis, seq);
+CREATE INDEX executions_by_status ON executions (status, start_millis, seq);
+CREATE TABLE execution_inputs (
+  execution_seq INTEGER NOT NULL, sequence INTEGER NOT NULL, kind INTEGER NOT NULL,
+  at_millis INTEGER NOT NULL, id INTEGER NOT NULL, a TEXT NOT NULL, b TEXT NOT NULL,
+  PRIMARY KEY (execution_seq, sequence)
+);
+CREATE TABLE history (
+  execution_seq INTEGER NOT NULL, id INTEGER NOT NULL, json TEXT NOT NULL,
+  PRIMARY KEY (execution_seq, id)
+);
+CREATE TABLE documents (
+  kind TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (kind, id)
+) WITHOUT ROWID;
+PRAGMA application_id = 1398034519;  -- "STPW"
+PRAGMA user_version = 4;
+)sql";
+
+// Writes a version 4 file at `path` holding executions `first` (seq 1: events 1-5, inputs 1-2)
+// and `second` (seq 2: events 1-2, input 1), then runs `downgrade` on it.
+void WriteVersion4File(const std::string& path, const ExecutionRecord& first,
+                       const ExecutionRecord& second, const char* downgrade = "") {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, kSchemaVersion4, nullptr, nullptr, nullptr), SQLITE_OK)
+      << sqlite3_errmsg(db);
+  std::string sql;
+  for (const ExecutionRecord* e : {&first, &second}) {
+    sql += "INSERT INTO executions (arn, state_machine_arn, name, status, input, start_millis, "
+           "definition, role_arn, type, seed, redrive_count) VALUES ('" +
+           e->arn + "', '" + e->state_machine_arn + "', '" + e->name + "', '" + e->status +
+           "', '" + e->input + "', " + std::to_string(e->start_millis) + ", '" + e->definition +
+           "', '" + e->role_arn + "', '" + e->type + "', " + std::to_string(e->seed) + ", 0);";
+  }
+  for (const auto& [seq, id] : std::vector<std::pair<int, int>>{
+           {1, 1}, {1, 2}, {1, 3}, {1, 4}, {1, 5}, {2, 1}, {2, 2}}) {
+    sql += "INSERT INTO history VALUES (" + std::to_string(seq) + ", " + std::to_string(id) +
+           ", '" + Event(id).json + "');";
+  }
+  for (const auto& [seq, sequence] : std::vector<std::pair<int, int>>{{1, 1}, {1, 2}, {2, 1}}) {
+    const ExecutionInput in = Input(sequence);
+    sql += "INSERT INTO execution_inputs VALUES (" + std::to_string(seq) + ", " +
+           std::to_string(sequence) + ", " + std::to_string(static_cast<int>(in.kind)) + ", " +
+           std::to_string(in.at_millis) + ", " + std::to_string(in.id) + ", '" + in.a + "', '" +
+           in.b + "');";
+  }
+  sql += downgrade;
+  ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+}
+
+// History and inputs of a version 4 file read back as they were written, and appends go on
+// after them.
+TEST_F(SqliteStoreTest, MigratesVersion4) {
+  const ExecutionRecord first = MakeExecution("first");
+  const ExecutionRecord second = MakeExecution("second");
+  ASSERT_NO_FATAL_FAILURE(WriteVersion4File(path(), first, second));
+  auto s = Open();
+  ASSERT_NE(s, nullptr);
+  ExpectSameExecution(*s->GetExecution(first.arn), first);
+  EXPECT_EQ(s->CountHistory(first.arn), 5);
+  EXPECT_EQ(s->CountHistory(second.arn), 2);
+  const auto events = s->GetHistory(first.arn, 1, 0, false);
+  ASSERT_EQ(events.size(), 5u);
+  for (std::int64_t id = 1; id <= 5; ++id) EXPECT_EQ(events[id - 1].json, Event(id).json);
+  EXPECT_THAT(Ids(s->GetHistory(first.arn, 4, 0, true)), ElementsAre(4, 3, 2, 1));
+  EXPECT_THAT(Ids(s->GetHistory(second.arn, 1, 0, false)), ElementsAre(1, 2));
+  const auto inputs = s->GetInputs(first.arn);
+  ASSERT_EQ(inputs.size(), 2u);
+  EXPECT_EQ(inputs[1].sequence, 2);
+  EXPECT_EQ(inputs[1].a, Input(2).a);
+  EXPECT_EQ(inputs[1].at_millis, Input(2).at_millis);
+  EXPECT_EQ(s->GetInputs(second.arn).size(), 1u);
+
+  // The migrated rows still refuse duplicates, and new appends follow them.
+  EXPECT_EQ(s->CommitAndWait(StepBatch(first, 5, 6, 3)).error().code,
+            ErrorCode::kAlreadyExists);
+  EXPECT_EQ(s->CommitAndWait(StepBatch(first, 6, 7, 2)).error().code,
+            ErrorCode::kAlreadyExists);
+  ASSERT_TRUE(s->CommitAndWait(StepBatch(first, 6, 8, 3)));
+  EXPECT_THAT(Ids(s->GetHistory(first.arn, 4, 3, false)), ElementsAre(4, 5, 6));
+  EXPECT_EQ(s->CountHistory(first.arn), 8);
+  EXPECT_EQ(s->CountHistory(second.arn), 2);
+  EXPECT_EQ(s->GetInputs(first.arn).size(), 3u);
+}
+
 TEST_F(SqliteStoreTest, MigratesVersion1) {
   ExecutionRecord e = MakeExecution("old");
-  {
-    auto s = Open();
-    ASSERT_NE(s, nullptr);
-    ASSERT_TRUE(s->CommitAndWait(WriteBatch{{e}, {}}));
-  }
-  // Back to version 1's schema: no executions.test_case.
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path().c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db,
-                         "DROP INDEX executions_to_resume; ALTER TABLE executions DROP COLUMN "
-                         "idle; ALTER TABLE executions DROP COLUMN test_case; DROP TABLE "
-                         "documents; PRAGMA user_version = 1",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK);
-  sqlite3_close(db);
+  const ExecutionRecord other = MakeExecution("other");
+  // Back to version 1's schema: no executions.test_case, idle or documents.
+  ASSERT_NO_FATAL_FAILURE(WriteVersion4File(
+      path(), e, other,
+      "DROP INDEX executions_to_resume; ALTER TABLE executions DROP COLUMN idle; ALTER TABLE "
+      "executions DROP COLUMN test_case; DROP TABLE documents; PRAGMA user_version = 1"));
   auto s = Open();
   ASSERT_NE(s, nullptr);
   auto got = s->GetExecution(e.arn);
   ASSERT_TRUE(got);
   ExpectSameExecution(*got, e);
+  EXPECT_EQ(s->CountHistory(e.arn), 5);  // version 5's history
   e.test_case = "HappyPath";
   ASSERT_TRUE(s->CommitAndWait(WriteBatch{{e}, {}}));
   EXPECT_EQ(s->GetExecution(e.arn)->test_case, "HappyPath");
   EXPECT_TRUE(s->PutDocument({"kind", "id", "{}"}));  // version 3's table exists
-  EXPECT_THAT(Names(s->ListExecutionsToResume()), ElementsAre("old"));  // version 4's column
+  EXPECT_THAT(Names(s->ListExecutionsToResume()), ElementsAre("old", "other"));  // version 4
   ASSERT_TRUE(s->CommitAndWait(WriteBatch{{}, {}, {{e.arn, true}}}));
-  EXPECT_THAT(s->ListExecutionsToResume(), IsEmpty());
+  EXPECT_THAT(Names(s->ListExecutionsToResume()), ElementsAre("other"));
 }
 
 TEST_F(SqliteStoreTest, RefusesNewerSchemaAndForeignFiles) {
