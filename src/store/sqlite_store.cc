@@ -156,9 +156,13 @@ CREATE TABLE execution_inputs (
 );
 -- A run of events with contiguous ids: key is (execution seq << 24) | the first id
 -- (AppendKey), last_id the last; json holds the events' JSON texts joined by newlines (one
--- event's JSON may hold a raw newline only when it is the row's only event).
+-- event's JSON may hold a raw newline only when it is the row's only event). Rows are placed
+-- in write order (position), so that a commit's rows, a few hundred bytes to kilobytes
+-- each, fill pages at the table's end; placed by key, each would land on a page of its own
+-- execution's and split it, and the commit would write several times the pages to the WAL.
 CREATE TABLE history (
-  key INTEGER PRIMARY KEY,
+  position INTEGER PRIMARY KEY,
+  key INTEGER NOT NULL UNIQUE,
   last_id INTEGER NOT NULL,
   json TEXT NOT NULL
 );
@@ -185,13 +189,14 @@ CREATE INDEX executions_to_resume ON executions (seq) WHERE status = 'RUNNING' A
     // break the key's order: its last_id is NULL, and the NOT NULL constraint fails the
     // migration (and the open) instead.
     R"sql(CREATE TABLE history_v5 (
-  key INTEGER PRIMARY KEY,
+  position INTEGER PRIMARY KEY,
+  key INTEGER NOT NULL UNIQUE,
   last_id INTEGER NOT NULL,
   json TEXT NOT NULL
 );
 INSERT INTO history_v5 (key, last_id, json)
   SELECT (execution_seq << 24) | id, CASE WHEN id BETWEEN 1 AND 16777215 THEN id END, json
-  FROM history ORDER BY execution_seq, id;
+  FROM history ORDER BY rowid;
 DROP TABLE history;
 ALTER TABLE history_v5 RENAME TO history;
 CREATE TABLE execution_inputs_v5 (
@@ -306,6 +311,10 @@ struct Writer {
     PrepareInto(db, "INSERT INTO history (key, last_id, json) VALUES (?1, ?2, ?3)", &insert_events,
                 &s);
     PrepareInto(db,
+                "SELECT last_id FROM history WHERE key BETWEEN ?1 AND ?2 ORDER BY key DESC "
+                "LIMIT 1",
+                &last_event_row, &s);
+    PrepareInto(db,
                 "INSERT INTO execution_inputs (key, kind, at_millis, id, a, b) "
                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 &insert_input, &s);
@@ -342,6 +351,68 @@ struct Writer {
     return Fail(id < 1 ? ErrorCode::kInvalidArgument : ErrorCode::kResourceExhausted,
                 std::string(what) + " " + std::to_string(id) + " of " + append.execution_arn +
                     " is outside the store's range [1, " + std::to_string(kMaxAppendId) + "]");
+  }
+
+  // The end of the run of events that starts at events[begin] and goes into one history row:
+  // ids ascending by one, and newline-free JSON unless the event is alone in its row. The
+  // events of one Appended are one run as the runtime writes them (contiguous ids; compact
+  // JSON from engine::ToJsonText, which escapes every newline in a string).
+  static std::size_t RunEnd(const std::vector<HistoryRecord>& events, std::size_t begin) {
+    const auto alone = [](const HistoryRecord& e) {
+      return e.json.find('\n') != std::string::npos;
+    };
+    if (alone(events[begin])) return begin + 1;
+    std::size_t end = begin + 1;
+    while (end < events.size() && events[end].id == events[end - 1].id + 1 &&
+           !alone(events[end])) {
+      ++end;
+    }
+    return end;
+  }
+
+  // Writes events [begin, end) of `append`, a run (RunEnd), as one history row. Fails with
+  // kAlreadyExists when the execution has any of their ids already.
+  Status InsertEvents(std::int64_t seq, const WriteBatch::Appended& append, std::size_t begin,
+                      std::size_t end) {
+    const std::int64_t first = append.events[begin].id;
+    const std::int64_t last = append.events[end - 1].id;
+    if (auto ok = CheckAppendId(first, "history event", append); !ok) return ok;
+    if (auto ok = CheckAppendId(last, "history event", append); !ok) return ok;
+    const auto duplicate = [&] {
+      return Fail(ErrorCode::kAlreadyExists, "history events " + std::to_string(first) + "-" +
+                                                 std::to_string(last) + " of " +
+                                                 append.execution_arn + ": an id is taken");
+    };
+    {
+      // Rows never overlap, so the only one that can overlap [first, last] is the last one
+      // starting at or before `last`.
+      SqliteStatement::Use use(last_event_row);
+      last_event_row.Bind(1, AppendKey(seq, 0));
+      last_event_row.Bind(2, AppendKey(seq, last));
+      const auto row = last_event_row.Step();
+      if (!row) return tl::unexpected(row.error());
+      if (*row && last_event_row.Int(0) >= first) return duplicate();
+    }
+    std::string_view json = append.events[begin].json;
+    if (end - begin > 1) {
+      joined_events.clear();
+      for (std::size_t i = begin; i < end; ++i) {
+        if (i != begin) joined_events += '\n';
+        joined_events += append.events[i].json;
+      }
+      json = joined_events;
+    }
+    SqliteStatement::Use use(insert_events);
+    insert_events.Bind(1, AppendKey(seq, first));
+    insert_events.Bind(2, last);
+    insert_events.Bind(3, json);
+    if (auto ok = insert_events.Run(); !ok) {
+      if (ok.error().code == ErrorCode::kAlreadyExists) return duplicate();
+      return Fail(ok.error().code, "history events " + std::to_string(first) + "-" +
+                                       std::to_string(last) + " of " + append.execution_arn +
+                                       ": " + ok.error().message);
+    }
+    return {};
   }
 
   Status ApplyBatch(const WriteBatch& batch) {
@@ -384,16 +455,10 @@ struct Writer {
                     "execution " + append.execution_arn + " is beyond the store's " +
                         std::to_string(kMaxAppendSeq) + " executions with history");
       }
-      for (const HistoryRecord& event : append.events) {
-        if (auto ok = CheckAppendId(event.id, "history event", append); !ok) return ok;
-        SqliteStatement::Use use(insert_events);
-        insert_events.Bind(1, AppendKey(seq, event.id));
-        insert_events.Bind(2, event.id);
-        insert_events.Bind(3, event.json);
-        if (auto ok = insert_events.Run(); !ok) {
-          return Fail(ok.error().code, "history event " + std::to_string(event.id) + " of " +
-                                           append.execution_arn + ": " + ok.error().message);
-        }
+      for (std::size_t i = 0; i < append.events.size();) {
+        const std::size_t end = RunEnd(append.events, i);
+        if (auto ok = InsertEvents(seq, append, i, end); !ok) return ok;
+        i = end;
       }
       for (const ExecutionInput& input : append.inputs) {
         if (auto ok = CheckAppendId(input.sequence, "input", append); !ok) return ok;
@@ -421,7 +486,9 @@ struct Writer {
 
   SqliteDb db;
   SqliteStatement begin, commit, rollback, savepoint, release, rollback_to;
-  SqliteStatement upsert_execution, mark_idle, execution_seq, insert_events, insert_input;
+  SqliteStatement upsert_execution, mark_idle, execution_seq, insert_events, last_event_row;
+  SqliteStatement insert_input;
+  std::string joined_events;  // InsertEvents' buffer, kept for its capacity
   SqliteStatement put_state_machine, delete_state_machine, put_activity, delete_activity;
   SqliteStatement put_tag, delete_tag, delete_tags, put_document, delete_document;
 };

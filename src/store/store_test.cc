@@ -446,6 +446,54 @@ TYPED_TEST(StoreTest, HistoryRanges) {
   EXPECT_EQ(s.CountHistory("arn:nope"), 0);
 }
 
+// Appends of several events (which a backend may keep together) read back whole from any
+// point inside them, either way, with any limit; duplicates are found inside them too.
+TYPED_TEST(StoreTest, HistoryRangesAcrossAppends) {
+  Store& s = this->store();
+  const ExecutionRecord e = MakeExecution("runs");
+  ASSERT_TRUE(s.CommitAndWait(StepBatch(e, 1, 5, 1)));
+  ASSERT_TRUE(s.CommitAndWait(StepBatch(e, 6, 6, 2)));
+  // A JSON text with a raw newline (not compact, but a valid text) and events out of order.
+  WriteBatch odd{{}, {{e.arn, {Input(3)}, {{7, "{\"a\":\n1}"}, Event(8), Event(10), Event(9)}}}};
+  ASSERT_TRUE(s.CommitAndWait(odd));
+  ASSERT_TRUE(s.CommitAndWait(StepBatch(e, 11, 15, 4)));
+  EXPECT_EQ(s.CountHistory(e.arn), 15);
+  const auto all = s.GetHistory(e.arn, 1, 0, false);
+  ASSERT_EQ(all.size(), 15u);
+  for (std::int64_t id = 1; id <= 15; ++id) {
+    EXPECT_EQ(all[id - 1].id, id);
+    EXPECT_EQ(all[id - 1].json, id == 7 ? "{\"a\":\n1}" : Event(id).json) << id;
+  }
+  EXPECT_THAT(Ids(s.GetHistory(e.arn, 2, 3, false)), ElementsAre(2, 3, 4));
+  EXPECT_THAT(Ids(s.GetHistory(e.arn, 3, 4, false)), ElementsAre(3, 4, 5, 6));
+  EXPECT_THAT(Ids(s.GetHistory(e.arn, 5, 0, false)),
+              ElementsAre(5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+  EXPECT_THAT(Ids(s.GetHistory(e.arn, 13, 0, false)), ElementsAre(13, 14, 15));
+  EXPECT_THAT(Ids(s.GetHistory(e.arn, 0, 2, false)), ElementsAre(1, 2));
+  EXPECT_THAT(Ids(s.GetHistory(e.arn, -5, 1, false)), ElementsAre(1));
+  EXPECT_THAT(s.GetHistory(e.arn, 16, 0, false), IsEmpty());
+  EXPECT_THAT(Ids(s.GetHistory(e.arn, 13, 4, true)), ElementsAre(13, 12, 11, 10));
+  EXPECT_THAT(Ids(s.GetHistory(e.arn, 4, 0, true)), ElementsAre(4, 3, 2, 1));
+  EXPECT_THAT(Ids(s.GetHistory(e.arn, 9, 3, true)), ElementsAre(9, 8, 7));
+  EXPECT_THAT(Ids(s.GetHistory(e.arn, 16, 2, true)), ElementsAre(15, 14));
+  EXPECT_THAT(Ids(s.GetHistory(e.arn, 1, 5, true)), ElementsAre(1));
+  EXPECT_THAT(s.GetHistory(e.arn, -1, 0, true), IsEmpty());
+  EXPECT_EQ(s.GetHistory(e.arn, 3, 1, true).at(0).json, Event(3).json);
+  EXPECT_EQ(s.GetHistory(e.arn, 7, 1, false).at(0).json, "{\"a\":\n1}");
+
+  // An id inside an earlier append, at either end of one or overlapping the last.
+  for (const auto& [first, last] : std::vector<std::pair<int, int>>{
+           {3, 3}, {1, 1}, {5, 6}, {4, 17}, {9, 9}, {15, 16}, {12, 14}}) {
+    const auto status = s.CommitAndWait(StepBatch(e, first, last, 5));
+    ASSERT_FALSE(status) << first << "-" << last;
+    EXPECT_EQ(status.error().code, ErrorCode::kAlreadyExists) << first << "-" << last;
+  }
+  EXPECT_EQ(s.CountHistory(e.arn), 15);
+  EXPECT_EQ(s.GetInputs(e.arn).size(), 4u);
+  ASSERT_TRUE(s.CommitAndWait(StepBatch(e, 16, 17, 5)));
+  EXPECT_THAT(Ids(s.GetHistory(e.arn, 17, 3, true)), ElementsAre(17, 16, 15));
+}
+
 TYPED_TEST(StoreTest, InputsInOrder) {
   Store& s = this->store();
   const ExecutionRecord e = MakeExecution("i");
@@ -648,6 +696,29 @@ TEST_F(SqliteStoreTest, ReopenFindsEverything) {
   // Positions survive too: an execution written after reopening lists before a tie.
   ASSERT_TRUE(s->CommitAndWait({{MakeExecution("later")}, {}}));
   EXPECT_THAT(Names(s->ListExecutions(Of(kMachine)).executions), ElementsAre("later", "durable"));
+}
+
+TEST_F(SqliteStoreTest, RefusesIdsOutsideTheKeyField) {
+  auto s = Open();
+  ASSERT_NE(s, nullptr);
+  const ExecutionRecord e = MakeExecution("ids");
+  ASSERT_TRUE(s->CommitAndWait(StepBatch(e, 1, 1, 1)));
+  const std::int64_t kMaxId = (std::int64_t{1} << 24) - 1;
+  auto status = s->CommitAndWait(StepBatch(e, kMaxId + 1, kMaxId + 1, 2));
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.error().code, ErrorCode::kResourceExhausted);
+  EXPECT_THAT(status.error().message, ::testing::HasSubstr("16777215"));
+  status = s->CommitAndWait(StepBatch(e, 2, 2, kMaxId + 1));
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.error().code, ErrorCode::kResourceExhausted);
+  status = s->CommitAndWait(StepBatch(e, 0, 0, 2));
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.error().code, ErrorCode::kInvalidArgument);
+  ASSERT_TRUE(s->CommitAndWait(StepBatch(e, kMaxId - 1, kMaxId, 2)));
+  EXPECT_THAT(Ids(s->GetHistory(e.arn, std::numeric_limits<std::int64_t>::max(), 2, true)),
+              ElementsAre(kMaxId, kMaxId - 1));
+  EXPECT_THAT(Ids(s->GetHistory(e.arn, kMaxId, 0, false)), ElementsAre(kMaxId));
+  EXPECT_EQ(s->CountHistory(e.arn), 3);
 }
 
 TEST_F(SqliteStoreTest, DestructorDrainsTheQueue) {
