@@ -273,19 +273,26 @@ class MemoryStore final : public Store {
     std::vector<std::string> finished_now;
     for (auto& record : batch.executions) {
       auto it = executions_.find(record.arn);
-      bool was_finished = false;
       if (it == executions_.end()) {
         it = executions_.emplace(record.arn, StoredExecution{}).first;
         it->second.seq = ++next_seq_;
-      } else {
-        was_finished = it->second.record.status != "RUNNING";
-        order_.erase({it->second.record.start_millis, it->second.seq});
+        order_.emplace(ExecutionPosition{record.start_millis, it->second.seq}, record.arn);
+        if (max_finished_ != 0 && record.status != "RUNNING") finished_now.push_back(record.arn);
+        it->second.record = std::move(record);
+        continue;
       }
-      order_.emplace(ExecutionPosition{record.start_millis, it->second.seq}, record.arn);
-      if (max_finished_ != 0 && !was_finished && record.status != "RUNNING") {
+      // Only what changes after the first write (WriteBatch::executions).
+      ExecutionRecord& stored = it->second.record;
+      if (max_finished_ != 0 && stored.status == "RUNNING" && record.status != "RUNNING") {
         finished_now.push_back(record.arn);
       }
-      it->second.record = std::move(record);
+      stored.status = std::move(record.status);
+      stored.output = std::move(record.output);
+      stored.error = std::move(record.error);
+      stored.cause = std::move(record.cause);
+      stored.stop_millis = record.stop_millis;
+      stored.redrive_count = record.redrive_count;
+      stored.idle = record.idle;
     }
     for (auto& append : batch.appends) {
       StoredExecution& stored = executions_.find(append.execution_arn)->second;

@@ -74,11 +74,11 @@ constexpr int kCheckpointFrames = 1000;
 constexpr int kWriterCheckpointFrames = 4 * kCheckpointFrames;
 constexpr std::int64_t kNoLimit = -1;  // SQLite's LIMIT for "all"
 
-// The append-only tables are rowid tables keyed by AppendKey(execution seq, id): one B-tree
-// per table, where a composite PRIMARY KEY would add a second (the automatic unique index)
-// to every insert. The low kAppendIdBits hold a history event id or an input sequence, the
-// bits above them the execution's seq, so that an execution's rows are one contiguous range
-// in id order. 24 bits allow 16,777,215 events or inputs per execution, 671 times AWS's
+// The append-only tables are keyed by AppendKey(execution seq, id), one integer: inputs by
+// their rowid (one B-tree insert a row, where v4's composite PRIMARY KEY also inserted into
+// its automatic index), history by a UNIQUE column (see the history table). The low
+// kAppendIdBits hold a history event id or an input sequence, the bits above them the
+// execution's seq, so that an execution's rows are one contiguous range in id order. 24 bits allow 16,777,215 events or inputs per execution, 671 times AWS's
 // 25,000-event history (limits::kMaxHistoryEvents); the store refuses ids beyond (kMaxAppendId)
 // rather than let them run into the next execution's range. The seq field has 39 bits.
 constexpr int kAppendIdBits = 24;
@@ -296,16 +296,18 @@ struct Writer {
     PrepareInto(db, "SAVEPOINT item", &savepoint, &s);
     PrepareInto(db, "RELEASE item", &release, &s);
     PrepareInto(db, "ROLLBACK TO item", &rollback_to, &s);
+    // Only the columns that change after the first write (ExecutionRecord): SQLite then
+    // updates only the indexes on them (status, idle), not those on the arn or the machine.
+    PrepareInto(db,
+                "UPDATE executions SET status = ?2, output = ?3, error = ?4, cause = ?5, "
+                "stop_millis = ?6, redrive_count = ?7, idle = ?8 WHERE seq = ?1",
+                &update_execution, &s);
     PrepareInto(db,
                 "INSERT INTO executions (arn, state_machine_arn, name, status, input, output, "
                 "error, cause, start_millis, stop_millis, definition, role_arn, type, seed, "
                 "redrive_count, test_case, idle) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-                "?11, ?12, ?13, ?14, ?15, ?16, ?17) ON CONFLICT (arn) DO UPDATE SET "
-                "state_machine_arn = ?2, name = ?3, status = ?4, input = ?5, output = ?6, "
-                "error = ?7, cause = ?8, start_millis = ?9, stop_millis = ?10, definition = ?11, "
-                "role_arn = ?12, type = ?13, seed = ?14, redrive_count = ?15, test_case = ?16, "
-                "idle = ?17",
-                &upsert_execution, &s);
+                "?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                &insert_execution, &s);
     PrepareInto(db, "UPDATE executions SET idle = ?2 WHERE arn = ?1", &mark_idle, &s);
     PrepareInto(db, "SELECT seq FROM executions WHERE arn = ?1", &execution_seq, &s);
     PrepareInto(db, "INSERT INTO history (key, last_id, json) VALUES (?1, ?2, ?3)", &insert_events,
@@ -415,40 +417,81 @@ struct Writer {
     return {};
   }
 
-  Status ApplyBatch(const WriteBatch& batch) {
-    for (const ExecutionRecord& r : batch.executions) {
-      SqliteStatement& s = upsert_execution;
+  // The seq of the stored execution `arn`, or nullopt when there is none.
+  Result<std::optional<std::int64_t>> FindExecution(std::string_view arn) {
+    SqliteStatement::Use use(execution_seq);
+    execution_seq.Bind(1, arn);
+    const auto row = execution_seq.Step();
+    if (!row) return tl::unexpected(row.error());
+    if (!*row) return std::nullopt;
+    return execution_seq.Int(0);
+  }
+
+  // Writes `r`: its changing fields when it is stored, else all of it. Returns its seq. (The
+  // lookup by arn and the UPDATE by seq cost less than an UPDATE ... RETURNING seq by arn,
+  // which SQLite runs through an ephemeral table.)
+  Result<std::int64_t> WriteExecution(const ExecutionRecord& r) {
+    const auto stored = FindExecution(r.arn);
+    if (!stored) return tl::unexpected(stored.error());
+    if (*stored) {
+      SqliteStatement& s = update_execution;
       SqliteStatement::Use use(s);
-      s.Bind(1, r.arn);
-      s.Bind(2, r.state_machine_arn);
-      s.Bind(3, r.name);
-      s.Bind(4, r.status);
-      s.Bind(5, r.input);
-      s.Bind(6, r.output);
-      s.Bind(7, r.error);
-      s.Bind(8, r.cause);
-      s.Bind(9, r.start_millis);
-      s.Bind(10, r.stop_millis);
-      s.Bind(11, r.definition);
-      s.Bind(12, r.role_arn);
-      s.Bind(13, r.type);
-      s.Bind(14, static_cast<std::int64_t>(r.seed));
-      s.Bind(15, r.redrive_count);
-      s.Bind(16, r.test_case);
-      s.Bind(17, std::int64_t{r.idle});
-      if (auto ok = s.Run(); !ok) return ok;
+      s.Bind(1, **stored);
+      s.Bind(2, r.status);
+      s.Bind(3, r.output);
+      s.Bind(4, r.error);
+      s.Bind(5, r.cause);
+      s.Bind(6, r.stop_millis);
+      s.Bind(7, r.redrive_count);
+      s.Bind(8, std::int64_t{r.idle});
+      if (auto ok = s.Run(); !ok) return tl::unexpected(ok.error());
+      return **stored;
+    }
+    SqliteStatement& s = insert_execution;
+    SqliteStatement::Use use(s);
+    s.Bind(1, r.arn);
+    s.Bind(2, r.state_machine_arn);
+    s.Bind(3, r.name);
+    s.Bind(4, r.status);
+    s.Bind(5, r.input);
+    s.Bind(6, r.output);
+    s.Bind(7, r.error);
+    s.Bind(8, r.cause);
+    s.Bind(9, r.start_millis);
+    s.Bind(10, r.stop_millis);
+    s.Bind(11, r.definition);
+    s.Bind(12, r.role_arn);
+    s.Bind(13, r.type);
+    s.Bind(14, static_cast<std::int64_t>(r.seed));
+    s.Bind(15, r.redrive_count);
+    s.Bind(16, r.test_case);
+    s.Bind(17, std::int64_t{r.idle});
+    if (auto ok = s.Run(); !ok) return tl::unexpected(ok.error());
+    return sqlite3_last_insert_rowid(db.get());
+  }
+
+  Status ApplyBatch(const WriteBatch& batch) {
+    // The seqs of the executions this batch writes, so that their appends need no lookup.
+    written.clear();
+    for (const ExecutionRecord& r : batch.executions) {
+      const auto seq = WriteExecution(r);
+      if (!seq) return tl::unexpected(seq.error());
+      written.emplace_back(r.arn, *seq);
     }
     for (const WriteBatch::Appended& append : batch.appends) {
       std::int64_t seq = 0;
-      {
-        SqliteStatement::Use use(execution_seq);
-        execution_seq.Bind(1, append.execution_arn);
-        const auto row = execution_seq.Step();
-        if (!row) return tl::unexpected(row.error());
-        if (!*row) {
+      const auto known = std::find_if(written.rbegin(), written.rend(), [&](const auto& w) {
+        return w.first == append.execution_arn;
+      });
+      if (known != written.rend()) {
+        seq = known->second;
+      } else {
+        const auto stored = FindExecution(append.execution_arn);
+        if (!stored) return tl::unexpected(stored.error());
+        if (!*stored) {
           return Fail(ErrorCode::kNotFound, "append to unknown execution " + append.execution_arn);
         }
-        seq = execution_seq.Int(0);
+        seq = **stored;
       }
       if (seq > kMaxAppendSeq) {
         return Fail(ErrorCode::kResourceExhausted,
@@ -486,8 +529,9 @@ struct Writer {
 
   SqliteDb db;
   SqliteStatement begin, commit, rollback, savepoint, release, rollback_to;
-  SqliteStatement upsert_execution, mark_idle, execution_seq, insert_events, last_event_row;
-  SqliteStatement insert_input;
+  SqliteStatement update_execution, insert_execution, mark_idle, execution_seq;
+  SqliteStatement insert_events, last_event_row, insert_input;
+  std::vector<std::pair<std::string_view, std::int64_t>> written;  // ApplyBatch's: arn, seq
   std::string joined_events;  // InsertEvents' buffer, kept for its capacity
   SqliteStatement put_state_machine, delete_state_machine, put_activity, delete_activity;
   SqliteStatement put_tag, delete_tag, delete_tags, put_document, delete_document;

@@ -16,7 +16,8 @@
 //   sequence the execution already has fails the batch with kAlreadyExists (history is
 //   append-only; a duplicate is a bug or a lost lease, never something to overwrite).
 // - Executions are listed newest first: by start_millis descending, then by the order in which
-//   they were first written, latest first. Replacing a record keeps its place.
+//   they were first written, latest first. Writing a record again keeps its place.
+// - An execution's identity and start are fixed by its first write (WriteBatch::executions).
 // - Writes that return a Status (Put*, Delete*, Tag*) are durable when they return.
 #pragma once
 
@@ -114,7 +115,12 @@ struct Document {
 
 // Everything one commit writes. Applied atomically: all of it or none.
 struct WriteBatch {
-  std::vector<ExecutionRecord> executions;  // inserted or replaced (by arn)
+  // Inserted; or, when the arn is stored, updated: status, output, error, cause, stop_millis,
+  // redrive_count and idle take the record's values, and the fields fixed at the start
+  // (state_machine_arn, name, input, start_millis, definition, role_arn, type, seed,
+  // test_case) keep the first write's, whatever the record says. The runtime writes an
+  // execution when it starts and when it ends, both times with what it was started with.
+  std::vector<ExecutionRecord> executions;
   struct Appended {
     std::string execution_arn;
     std::vector<ExecutionInput> inputs;

@@ -316,6 +316,36 @@ TYPED_TEST(StoreTest, ExecutionRoundTrip) {
   ExpectSameExecution(*got, e);
   EXPECT_EQ(got->output, std::optional<std::string>(""));
 
+  // What the first write fixed stays; what changes after it follows the latest write.
+  ExecutionRecord later = e;
+  later.state_machine_arn = kOtherMachine;
+  later.name = "renamed";
+  later.input = "{}";
+  later.start_millis = 5;
+  later.definition = "{}";
+  later.role_arn = "arn:aws:iam::123456789012:role/other";
+  later.type = "STANDARD";
+  later.seed = 1;
+  later.test_case = "";
+  later.status = "SUCCEEDED";
+  later.output = R"({"done":true})";
+  later.error.reset();
+  later.cause.reset();
+  later.stop_millis = 3000;
+  later.redrive_count = 3;
+  later.idle = true;
+  ASSERT_TRUE(s.CommitAndWait(WriteBatch{{later}, {}}));
+  ExecutionRecord expected = e;
+  expected.status = later.status;
+  expected.output = later.output;
+  expected.error = later.error;
+  expected.cause = later.cause;
+  expected.stop_millis = later.stop_millis;
+  expected.redrive_count = later.redrive_count;
+  expected.idle = later.idle;
+  ExpectSameExecution(*s.GetExecution(e.arn), expected);
+  EXPECT_THAT(Names(s.ListExecutions(Of(kMachine)).executions), ElementsAre("e1"));
+
   EXPECT_EQ(s.GetExecution("arn:nope").error().code, ErrorCode::kNotFound);
   EXPECT_TRUE(s.CommitAndWait(WriteBatch{}));  // an empty batch is fine
 }
@@ -925,13 +955,14 @@ TEST_F(SqliteStoreTest, MigratesVersion1) {
   ASSERT_TRUE(got);
   ExpectSameExecution(*got, e);
   EXPECT_EQ(s->CountHistory(e.arn), 5);  // version 5's history
-  e.test_case = "HappyPath";
-  ASSERT_TRUE(s->CommitAndWait(WriteBatch{{e}, {}}));
-  EXPECT_EQ(s->GetExecution(e.arn)->test_case, "HappyPath");
+  ExecutionRecord mocked = MakeExecution("mocked");
+  mocked.test_case = "HappyPath";
+  ASSERT_TRUE(s->CommitAndWait(WriteBatch{{mocked}, {}}));
+  EXPECT_EQ(s->GetExecution(mocked.arn)->test_case, "HappyPath");  // version 2's column
   EXPECT_TRUE(s->PutDocument({"kind", "id", "{}"}));  // version 3's table exists
-  EXPECT_THAT(Names(s->ListExecutionsToResume()), ElementsAre("old", "other"));  // version 4
-  ASSERT_TRUE(s->CommitAndWait(WriteBatch{{}, {}, {{e.arn, true}}}));
-  EXPECT_THAT(Names(s->ListExecutionsToResume()), ElementsAre("other"));
+  EXPECT_THAT(Names(s->ListExecutionsToResume()), ElementsAre("old", "other", "mocked"));
+  ASSERT_TRUE(s->CommitAndWait(WriteBatch{{}, {}, {{e.arn, true}}}));  // version 4's column
+  EXPECT_THAT(Names(s->ListExecutionsToResume()), ElementsAre("other", "mocked"));
 }
 
 TEST_F(SqliteStoreTest, RefusesNewerSchemaAndForeignFiles) {
