@@ -164,10 +164,12 @@ CREATE TABLE execution_inputs (
 -- execution's and split it, and the commit would write several times the pages to the WAL.
 CREATE TABLE history (
   position INTEGER PRIMARY KEY,
-  key INTEGER NOT NULL UNIQUE,
+  key INTEGER NOT NULL,
   last_id INTEGER NOT NULL,
   json TEXT NOT NULL
 );
+-- Runs never overlap (the writer checks, with this index alone), so keys are unique.
+CREATE INDEX history_by_key ON history (key, last_id);
 CREATE TABLE documents (
   kind TEXT NOT NULL,
   id TEXT NOT NULL,
@@ -192,7 +194,7 @@ CREATE INDEX executions_to_resume ON executions (seq) WHERE status = 'RUNNING' A
     // migration (and the open) instead.
     R"sql(CREATE TABLE history_v5 (
   position INTEGER PRIMARY KEY,
-  key INTEGER NOT NULL UNIQUE,
+  key INTEGER NOT NULL,
   last_id INTEGER NOT NULL,
   json TEXT NOT NULL
 );
@@ -201,6 +203,7 @@ INSERT INTO history_v5 (key, last_id, json)
   FROM history ORDER BY rowid;
 DROP TABLE history;
 ALTER TABLE history_v5 RENAME TO history;
+CREATE INDEX history_by_key ON history (key, last_id);
 CREATE TABLE execution_inputs_v5 (
   key INTEGER PRIMARY KEY,
   kind INTEGER NOT NULL,
