@@ -142,11 +142,14 @@ CREATE TABLE executions (
 -- What a restart reloads: RUNNING executions that are not idle (ExecutionRecord::idle).
 CREATE INDEX executions_to_resume ON executions (seq) WHERE status = 'RUNNING' AND idle = 0;
 CREATE INDEX executions_by_machine ON executions (state_machine_arn, start_millis, seq);
-CREATE INDEX executions_by_machine_status
-  ON executions (state_machine_arn, status, start_millis, seq);
 -- Every index that holds status moves on each status change, so there are only those that
--- an AWS listing needs (ListExecutions names a machine). Listing every machine's executions
--- (ExecutionFilter's "", for tools and tests), by status or not, scans the table.
+-- an AWS listing needs (ListExecutions names a machine), and they leave out SUCCEEDED: the
+-- common change, RUNNING to SUCCEEDED, then deletes entries and inserts none. A machine's
+-- SUCCEEDED executions, usually most of its executions, are listed by walking
+-- executions_by_machine. Listing every machine's executions (ExecutionFilter's "", for tools
+-- and tests), by status or not, scans the table.
+CREATE INDEX executions_by_machine_status
+  ON executions (state_machine_arn, status, start_millis, seq) WHERE status <> 'SUCCEEDED';
 -- key: (execution seq << 24) | sequence (AppendKey).
 CREATE TABLE execution_inputs (
   key INTEGER PRIMARY KEY,
@@ -218,7 +221,10 @@ INSERT INTO execution_inputs_v5 (key, kind, at_millis, id, a, b)
   FROM execution_inputs ORDER BY execution_seq, sequence;
 DROP TABLE execution_inputs;
 ALTER TABLE execution_inputs_v5 RENAME TO execution_inputs;
-DROP INDEX executions_by_status;)sql",
+DROP INDEX executions_by_status;
+DROP INDEX executions_by_machine_status;
+CREATE INDEX executions_by_machine_status
+  ON executions (state_machine_arn, status, start_millis, seq) WHERE status <> 'SUCCEEDED';)sql",
 };
 static_assert(kAppendIdBits == 24 && kMaxAppendId == 16777215);  // written out in SQL above
 static_assert(std::size(kMigrations) == kSchemaVersion - 1);
@@ -567,11 +573,19 @@ struct Reader {
     constexpr std::string_view kAfter =
         " start_millis <= ?1 AND (start_millis < ?1 OR seq < ?2)"
         " ORDER BY start_millis DESC, seq DESC LIMIT ?3";
+    // The literal condition lets SQLite use the partial index executions_by_machine_status.
     PrepareInto(db,
                 Sql({"SELECT ", kExecutionColumns,
-                     " FROM executions WHERE state_machine_arn = ?4 AND status = ?5 AND",
+                     " FROM executions WHERE state_machine_arn = ?4 AND status = ?5 AND "
+                     "status <> 'SUCCEEDED' AND",
                      kAfter}),
                 &list_by_machine_status, &s);
+    PrepareInto(db,
+                Sql({"SELECT ", kExecutionColumns,
+                     " FROM executions INDEXED BY executions_by_machine WHERE "
+                     "state_machine_arn = ?4 AND status = ?5 AND",
+                     kAfter}),
+                &list_by_machine_succeeded, &s);
     PrepareInto(db,
                 Sql({"SELECT ", kExecutionColumns, " FROM executions WHERE state_machine_arn = ?4 AND",
                      kAfter}),
@@ -620,7 +634,8 @@ struct Reader {
   SqliteDb db;
   SqliteStatement get_state_machine, list_state_machines, get_activity, list_activities;
   SqliteStatement list_tags, get_execution;
-  SqliteStatement list_by_machine_status, list_by_machine, list_by_status, list_all;
+  SqliteStatement list_by_machine_status, list_by_machine_succeeded, list_by_machine;
+  SqliteStatement list_by_status, list_all;
   SqliteStatement list_to_resume, execution_seq, history_forward, history_reverse;
   SqliteStatement count_history, inputs;
   SqliteStatement get_document, list_documents;
@@ -1008,7 +1023,10 @@ class SqliteStore final : public Store {
     if (!reader) return page;
     Reader& r = **reader;
     const bool by_machine = !filter.state_machine_arn.empty();
-    SqliteStatement& s = by_machine ? (filter.status ? r.list_by_machine_status : r.list_by_machine)
+    SqliteStatement& by_machine_status = filter.status == "SUCCEEDED"
+                                             ? r.list_by_machine_succeeded
+                                             : r.list_by_machine_status;
+    SqliteStatement& s = by_machine ? (filter.status ? by_machine_status : r.list_by_machine)
                                     : (filter.status ? r.list_by_status : r.list_all);
     SqliteStatement::Use use(s);
     s.Bind(1, after.start_millis);

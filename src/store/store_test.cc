@@ -382,6 +382,36 @@ TYPED_TEST(StoreTest, ListExecutionsNewestFirstAndFiltered) {
   EXPECT_THAT(Names(s.ListExecutionsToResume()), ElementsAre("a", "x"));
 }
 
+TYPED_TEST(StoreTest, ListExecutionsByStatusPages) {
+  Store& s = this->store();
+  WriteBatch batch;
+  for (int i = 0; i < 9; ++i) {
+    const char* status = i % 3 == 0 ? "RUNNING" : i % 3 == 1 ? "SUCCEEDED" : "FAILED";
+    batch.executions.push_back(MakeExecution("s" + std::to_string(i), kMachine, 100 + i / 2, status));
+    batch.executions.push_back(MakeExecution("o" + std::to_string(i), kOtherMachine, 100, status));
+  }
+  ASSERT_TRUE(s.CommitAndWait(batch));
+  // s3 finishes: it leaves the RUNNING listing for the SUCCEEDED one, in its place.
+  ASSERT_TRUE(s.CommitAndWait({{MakeExecution("s3", kMachine, 101, "SUCCEEDED")}, {}}));
+  const auto all_pages = [&s](const char* status) {
+    ExecutionFilter filter = Of(kMachine);
+    filter.status = status;
+    filter.limit = 2;
+    std::vector<std::string> names;
+    for (int pages = 0; pages < 10; ++pages) {
+      const ExecutionPage page = s.ListExecutions(filter);
+      for (const auto& e : page.executions) names.push_back(e.name);
+      if (page.next.empty()) break;
+      filter.after = page.next;
+    }
+    return names;
+  };
+  EXPECT_THAT(all_pages("RUNNING"), ElementsAre("s6", "s0"));
+  EXPECT_THAT(all_pages("SUCCEEDED"), ElementsAre("s7", "s4", "s3", "s1"));
+  EXPECT_THAT(all_pages("FAILED"), ElementsAre("s8", "s5", "s2"));
+  EXPECT_THAT(all_pages("ABORTED"), IsEmpty());
+}
+
 TYPED_TEST(StoreTest, IdleExecutionsAreNotResumed) {
   Store& s = this->store();
   ExecutionRecord waiting = MakeExecution("waiting", kMachine, 100);
