@@ -38,6 +38,7 @@
 #include <future>
 #include <limits>
 #include <thread>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -73,6 +74,9 @@ constexpr int kCheckpointFrames = 1000;
 // transaction restart it. Bounds the WAL file to about this many pages.
 constexpr int kWriterCheckpointFrames = 4 * kCheckpointFrames;
 constexpr std::int64_t kNoLimit = -1;  // SQLite's LIMIT for "all"
+// Most executions whose seq the writer remembers (Writer::seqs, ~200 bytes each); past this it
+// forgets them all and learns again. Many times the executions a busy server has in flight.
+constexpr std::size_t kMaxRememberedSeqs = 1 << 16;
 
 // The append-only tables are keyed by AppendKey(execution seq, id), one integer: inputs by
 // their rowid (one B-tree insert a row, where v4's composite PRIMARY KEY also inserted into
@@ -289,6 +293,13 @@ void PrepareInto(const SqliteDb& db, std::string_view sql, SqliteStatement* out,
   *out = std::move(*stmt);
 }
 
+// Hashes std::string and std::string_view alike, so that a map keyed by std::string is
+// searched with a view.
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
 std::string Sql(std::initializer_list<std::string_view> parts) {
   std::string sql;
   for (const auto part : parts) sql += part;
@@ -429,14 +440,38 @@ struct Writer {
     return {};
   }
 
-  // The seq of the stored execution `arn`, or nullopt when there is none.
+  // The seq of the stored execution `arn` (from `seqs`, else looked up and remembered), or
+  // nullopt when there is none.
   Result<std::optional<std::int64_t>> FindExecution(std::string_view arn) {
+    if (const auto it = seqs.find(arn); it != seqs.end()) return it->second;
     SqliteStatement::Use use(execution_seq);
     execution_seq.Bind(1, arn);
     const auto row = execution_seq.Step();
     if (!row) return tl::unexpected(row.error());
     if (!*row) return std::nullopt;
+    Remember(arn, execution_seq.Int(0));
     return execution_seq.Int(0);
+  }
+
+  // Adds arn -> seq to `seqs`, as learned in the open transaction.
+  void Remember(std::string_view arn, std::int64_t seq) {
+    const auto [it, added] = seqs.emplace(arn, seq);
+    if (added) uncommitted_seqs.push_back(it->first);
+  }
+
+  // What `seqs` learned since `mark` (a size of uncommitted_seqs) is forgotten: the rows it
+  // came from were rolled back, and their seqs may go to other executions.
+  void ForgetSeqsSince(std::size_t mark) {
+    for (std::size_t i = mark; i < uncommitted_seqs.size(); ++i) {
+      seqs.erase(seqs.find(uncommitted_seqs[i]));
+    }
+    uncommitted_seqs.resize(std::min(mark, uncommitted_seqs.size()));
+  }
+
+  // The open transaction committed: what `seqs` learned in it stays.
+  void SeqsCommitted() {
+    uncommitted_seqs.clear();
+    if (seqs.size() > kMaxRememberedSeqs) seqs.clear();
   }
 
   // Writes `r`: its changing fields when it is stored, else all of it. Returns its seq. (The
@@ -479,32 +514,24 @@ struct Writer {
     s.Bind(16, r.test_case);
     s.Bind(17, std::int64_t{r.idle});
     if (auto ok = s.Run(); !ok) return tl::unexpected(ok.error());
-    return sqlite3_last_insert_rowid(db.get());
+    const std::int64_t seq = sqlite3_last_insert_rowid(db.get());
+    Remember(r.arn, seq);
+    return seq;
   }
 
+  // Applies `batch` inside the open transaction. The caller rolls back what a failure left, and
+  // tells `seqs` (ForgetSeqsSince, SeqsCommitted).
   Status ApplyBatch(const WriteBatch& batch) {
-    // The seqs of the executions this batch writes, so that their appends need no lookup.
-    written.clear();
     for (const ExecutionRecord& r : batch.executions) {
-      const auto seq = WriteExecution(r);
-      if (!seq) return tl::unexpected(seq.error());
-      written.emplace_back(r.arn, *seq);
+      if (const auto seq = WriteExecution(r); !seq) return tl::unexpected(seq.error());
     }
     for (const WriteBatch::Appended& append : batch.appends) {
-      std::int64_t seq = 0;
-      const auto known = std::find_if(written.rbegin(), written.rend(), [&](const auto& w) {
-        return w.first == append.execution_arn;
-      });
-      if (known != written.rend()) {
-        seq = known->second;
-      } else {
-        const auto stored = FindExecution(append.execution_arn);
-        if (!stored) return tl::unexpected(stored.error());
-        if (!*stored) {
-          return Fail(ErrorCode::kNotFound, "append to unknown execution " + append.execution_arn);
-        }
-        seq = **stored;
+      const auto stored = FindExecution(append.execution_arn);
+      if (!stored) return tl::unexpected(stored.error());
+      if (!*stored) {
+        return Fail(ErrorCode::kNotFound, "append to unknown execution " + append.execution_arn);
       }
+      const std::int64_t seq = **stored;
       if (seq > kMaxAppendSeq) {
         return Fail(ErrorCode::kResourceExhausted,
                     "execution " + append.execution_arn + " is beyond the store's " +
@@ -543,7 +570,12 @@ struct Writer {
   SqliteStatement begin, commit, rollback, savepoint, release, rollback_to;
   SqliteStatement update_execution, insert_execution, mark_idle, execution_seq;
   SqliteStatement insert_events, last_event_row, insert_input;
-  std::vector<std::pair<std::string_view, std::int64_t>> written;  // ApplyBatch's: arn, seq
+  // The seqs of executions by arn, so that most writes and appends need no lookup by arn (an
+  // execution's seq never changes, and executions are never deleted). What the open
+  // transaction taught it is listed in uncommitted_seqs, views of its keys, until the
+  // transaction commits or rolls back.
+  std::unordered_map<std::string, std::int64_t, StringHash, std::equal_to<>> seqs;
+  std::vector<std::string_view> uncommitted_seqs;
   std::string joined_events;  // InsertEvents' buffer, kept for its capacity
   SqliteStatement put_state_machine, delete_state_machine, put_activity, delete_activity;
   SqliteStatement put_tag, delete_tag, delete_tags, put_document, delete_document;
@@ -1287,15 +1319,18 @@ class SqliteStore final : public Store {
       const Item& item = group[i];
       if (Status ok = item.op ? item.op(w) : w.ApplyBatch(item.batch); !ok) {
         if (!w.db.autocommit()) (void)w.Exec(w.rollback);
+        w.ForgetSeqsSince(0);
         return false;
       }
     }
     if (transaction) transaction = w.Exec(w.commit);
     if (!transaction) {
       if (!w.db.autocommit()) (void)w.Exec(w.rollback);
+      w.ForgetSeqsSince(0);
       for (auto& result : results) result = tl::unexpected(transaction.error());
       return true;
     }
+    w.SeqsCommitted();
     transactions_.fetch_add(1, std::memory_order_relaxed);
     return true;
   }
@@ -1307,6 +1342,7 @@ class SqliteStore final : public Store {
     for (std::size_t i = 0; transaction && i < group.size(); ++i) {
       if (transaction = w.Exec(w.savepoint); !transaction) break;
       const Item& item = group[i];
+      const std::size_t seqs_mark = w.uncommitted_seqs.size();
       results[i] = item.op ? item.op(w) : w.ApplyBatch(item.batch);
       if (results[i]) {
         transaction = w.Exec(w.release);
@@ -1319,15 +1355,18 @@ class SqliteStore final : public Store {
         break;
       }
       transaction = w.Exec(w.rollback_to);
+      w.ForgetSeqsSince(seqs_mark);
       if (transaction) transaction = w.Exec(w.release);
     }
     if (transaction) transaction = w.Exec(w.commit);
     if (!transaction) {
       if (!w.db.autocommit()) (void)w.Exec(w.rollback);
+      w.ForgetSeqsSince(0);
       for (auto& result : results) {
         if (result) result = tl::unexpected(transaction.error());
       }
     } else {
+      w.SeqsCommitted();
       transactions_.fetch_add(1, std::memory_order_relaxed);
     }
   }

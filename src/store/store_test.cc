@@ -621,6 +621,28 @@ TYPED_TEST(StoreTest, BatchIsAtomic) {
   EXPECT_EQ(s.CountHistory(e.arn), 5);
 }
 
+TYPED_TEST(StoreTest, FailedBatchLeavesNoTraceOfItsExecution) {
+  // A failed batch's new execution is not stored, even for a while: an append to it fails,
+  // and nothing reaches an execution written after it (which a backend may give the same
+  // internal place).
+  Store& s = this->store();
+  const ExecutionRecord lost = MakeExecution("lost");
+  WriteBatch bad{{lost}, {{lost.arn, {Input(1)}, {Event(1), Event(1)}}}};
+  EXPECT_EQ(s.CommitAndWait(bad).error().code, ErrorCode::kAlreadyExists);
+  EXPECT_FALSE(s.GetExecution(lost.arn));
+  const ExecutionRecord next = MakeExecution("next");
+  ASSERT_TRUE(s.CommitAndWait({{next}, {}}));
+  EXPECT_EQ(s.CommitAndWait({{}, {{lost.arn, {Input(1)}, {Event(1)}}}}).error().code,
+            ErrorCode::kNotFound);
+  ExecutionRecord finished = lost;
+  finished.status = "SUCCEEDED";
+  ASSERT_TRUE(s.CommitAndWait({{finished}, {}}));  // written afresh, in a place of its own
+  EXPECT_EQ(s.GetExecution(next.arn)->status, "RUNNING");
+  EXPECT_EQ(s.GetExecution(lost.arn)->status, "SUCCEEDED");
+  EXPECT_EQ(s.CountHistory(next.arn), 0);
+  EXPECT_THAT(s.GetInputs(next.arn), IsEmpty());
+}
+
 TYPED_TEST(StoreTest, ManyConcurrentCommittersAllAcknowledged) {
   Store& s = this->store();
   constexpr int kThreads = 16;
