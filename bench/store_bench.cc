@@ -245,10 +245,7 @@ std::int64_t CompleteExecutionsBatches() {
   const char* batches = std::getenv("STORE_BENCH_BATCHES");
   return batches != nullptr ? std::max(std::atoll(batches), 64LL) : 20000;
 }
-BENCHMARK(BM_CompleteExecutions)
-    ->Arg(64)
-    ->Iterations(CompleteExecutionsBatches())
-    ->UseRealTime();
+BENCHMARK(BM_CompleteExecutions)->Arg(64)->Iterations(CompleteExecutionsBatches())->UseRealTime();
 
 }  // namespace
 

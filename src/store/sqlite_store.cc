@@ -80,11 +80,12 @@ constexpr std::size_t kMaxRememberedSeqs = 1 << 16;
 
 // The append-only tables are keyed by AppendKey(execution seq, id), one integer: inputs by
 // their rowid (one B-tree insert a row, where v4's composite PRIMARY KEY also inserted into
-// its automatic index), history by a UNIQUE column (see the history table). The low
+// its automatic index), history by an indexed column (see the history table). The low
 // kAppendIdBits hold a history event id or an input sequence, the bits above them the
-// execution's seq, so that an execution's rows are one contiguous range in id order. 24 bits allow 16,777,215 events or inputs per execution, 671 times AWS's
-// 25,000-event history (limits::kMaxHistoryEvents); the store refuses ids beyond (kMaxAppendId)
-// rather than let them run into the next execution's range. The seq field has 39 bits.
+// execution's seq, so that an execution's rows are one contiguous range in id order. 24 bits
+// allow 16,777,215 events or inputs per execution, 671 times AWS's 25,000-event history
+// (limits::kMaxHistoryEvents); the store refuses ids beyond (kMaxAppendId) rather than let
+// them run into the next execution's range. The seq field has 39 bits.
 constexpr int kAppendIdBits = 24;
 constexpr std::int64_t kMaxAppendId = (std::int64_t{1} << kAppendIdBits) - 1;
 constexpr std::int64_t kMaxAppendSeq = (std::int64_t{1} << (63 - kAppendIdBits)) - 1;
@@ -388,8 +389,7 @@ struct Writer {
     };
     if (alone(events[begin])) return begin + 1;
     std::size_t end = begin + 1;
-    while (end < events.size() && events[end].id == events[end - 1].id + 1 &&
-           !alone(events[end])) {
+    while (end < events.size() && events[end].id == events[end - 1].id + 1 && !alone(events[end])) {
       ++end;
     }
     return end;
@@ -432,10 +432,9 @@ struct Writer {
     insert_events.Bind(2, last);
     insert_events.Bind(3, json);
     if (auto ok = insert_events.Run(); !ok) {
-      if (ok.error().code == ErrorCode::kAlreadyExists) return duplicate();
       return Fail(ok.error().code, "history events " + std::to_string(first) + "-" +
-                                       std::to_string(last) + " of " + append.execution_arn +
-                                       ": " + ok.error().message);
+                                       std::to_string(last) + " of " + append.execution_arn + ": " +
+                                       ok.error().message);
     }
     return {};
   }
@@ -474,10 +473,10 @@ struct Writer {
     if (seqs.size() > kMaxRememberedSeqs) seqs.clear();
   }
 
-  // Writes `r`: its changing fields when it is stored, else all of it. Returns its seq. (The
-  // lookup by arn and the UPDATE by seq cost less than an UPDATE ... RETURNING seq by arn,
-  // which SQLite runs through an ephemeral table.)
-  Result<std::int64_t> WriteExecution(const ExecutionRecord& r) {
+  // Writes `r`: its changing fields when it is stored, else all of it. (Finding the seq, then
+  // an UPDATE by seq, costs less than an UPDATE ... RETURNING seq by arn, which SQLite runs
+  // through an ephemeral table.)
+  Status WriteExecution(const ExecutionRecord& r) {
     const auto stored = FindExecution(r.arn);
     if (!stored) return tl::unexpected(stored.error());
     if (*stored) {
@@ -491,8 +490,7 @@ struct Writer {
       s.Bind(6, r.stop_millis);
       s.Bind(7, r.redrive_count);
       s.Bind(8, std::int64_t{r.idle});
-      if (auto ok = s.Run(); !ok) return tl::unexpected(ok.error());
-      return **stored;
+      return s.Run();
     }
     SqliteStatement& s = insert_execution;
     SqliteStatement::Use use(s);
@@ -513,17 +511,16 @@ struct Writer {
     s.Bind(15, r.redrive_count);
     s.Bind(16, r.test_case);
     s.Bind(17, std::int64_t{r.idle});
-    if (auto ok = s.Run(); !ok) return tl::unexpected(ok.error());
-    const std::int64_t seq = sqlite3_last_insert_rowid(db.get());
-    Remember(r.arn, seq);
-    return seq;
+    if (auto ok = s.Run(); !ok) return ok;
+    Remember(r.arn, sqlite3_last_insert_rowid(db.get()));
+    return {};
   }
 
   // Applies `batch` inside the open transaction. The caller rolls back what a failure left, and
   // tells `seqs` (ForgetSeqsSince, SeqsCommitted).
   Status ApplyBatch(const WriteBatch& batch) {
     for (const ExecutionRecord& r : batch.executions) {
-      if (const auto seq = WriteExecution(r); !seq) return tl::unexpected(seq.error());
+      if (auto ok = WriteExecution(r); !ok) return ok;
     }
     for (const WriteBatch::Appended& append : batch.appends) {
       const auto stored = FindExecution(append.execution_arn);
@@ -1055,9 +1052,8 @@ class SqliteStore final : public Store {
     if (!reader) return page;
     Reader& r = **reader;
     const bool by_machine = !filter.state_machine_arn.empty();
-    SqliteStatement& by_machine_status = filter.status == "SUCCEEDED"
-                                             ? r.list_by_machine_succeeded
-                                             : r.list_by_machine_status;
+    SqliteStatement& by_machine_status =
+        filter.status == "SUCCEEDED" ? r.list_by_machine_succeeded : r.list_by_machine_status;
     SqliteStatement& s = by_machine ? (filter.status ? by_machine_status : r.list_by_machine)
                                     : (filter.status ? r.list_by_status : r.list_all);
     SqliteStatement::Use use(s);

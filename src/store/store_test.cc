@@ -387,7 +387,8 @@ TYPED_TEST(StoreTest, ListExecutionsByStatusPages) {
   WriteBatch batch;
   for (int i = 0; i < 9; ++i) {
     const char* status = i % 3 == 0 ? "RUNNING" : i % 3 == 1 ? "SUCCEEDED" : "FAILED";
-    batch.executions.push_back(MakeExecution("s" + std::to_string(i), kMachine, 100 + i / 2, status));
+    batch.executions.push_back(
+        MakeExecution("s" + std::to_string(i), kMachine, 100 + i / 2, status));
     batch.executions.push_back(MakeExecution("o" + std::to_string(i), kOtherMachine, 100, status));
   }
   ASSERT_TRUE(s.CommitAndWait(batch));
@@ -934,14 +935,15 @@ void WriteVersion4File(const std::string& path, const ExecutionRecord& first,
       << sqlite3_errmsg(db);
   std::string sql;
   for (const ExecutionRecord* e : {&first, &second}) {
-    sql += "INSERT INTO executions (arn, state_machine_arn, name, status, input, start_millis, "
-           "definition, role_arn, type, seed, redrive_count) VALUES ('" +
-           e->arn + "', '" + e->state_machine_arn + "', '" + e->name + "', '" + e->status +
-           "', '" + e->input + "', " + std::to_string(e->start_millis) + ", '" + e->definition +
-           "', '" + e->role_arn + "', '" + e->type + "', " + std::to_string(e->seed) + ", 0);";
+    sql +=
+        "INSERT INTO executions (arn, state_machine_arn, name, status, input, start_millis, "
+        "definition, role_arn, type, seed, redrive_count) VALUES ('" +
+        e->arn + "', '" + e->state_machine_arn + "', '" + e->name + "', '" + e->status + "', '" +
+        e->input + "', " + std::to_string(e->start_millis) + ", '" + e->definition + "', '" +
+        e->role_arn + "', '" + e->type + "', " + std::to_string(e->seed) + ", 0);";
   }
-  for (const auto& [seq, id] : std::vector<std::pair<int, int>>{
-           {1, 1}, {1, 2}, {1, 3}, {1, 4}, {1, 5}, {2, 1}, {2, 2}}) {
+  for (const auto& [seq, id] :
+       std::vector<std::pair<int, int>>{{1, 1}, {1, 2}, {1, 3}, {1, 4}, {1, 5}, {2, 1}, {2, 2}}) {
     sql += "INSERT INTO history VALUES (" + std::to_string(seq) + ", " + std::to_string(id) +
            ", '" + Event(id).json + "');";
   }
@@ -982,10 +984,8 @@ TEST_F(SqliteStoreTest, MigratesVersion4) {
   EXPECT_EQ(s->GetInputs(second.arn).size(), 1u);
 
   // The migrated rows still refuse duplicates, and new appends follow them.
-  EXPECT_EQ(s->CommitAndWait(StepBatch(first, 5, 6, 3)).error().code,
-            ErrorCode::kAlreadyExists);
-  EXPECT_EQ(s->CommitAndWait(StepBatch(first, 6, 7, 2)).error().code,
-            ErrorCode::kAlreadyExists);
+  EXPECT_EQ(s->CommitAndWait(StepBatch(first, 5, 6, 3)).error().code, ErrorCode::kAlreadyExists);
+  EXPECT_EQ(s->CommitAndWait(StepBatch(first, 6, 7, 2)).error().code, ErrorCode::kAlreadyExists);
   ASSERT_TRUE(s->CommitAndWait(StepBatch(first, 6, 8, 3)));
   EXPECT_THAT(Ids(s->GetHistory(first.arn, 4, 3, false)), ElementsAre(4, 5, 6));
   EXPECT_EQ(s->CountHistory(first.arn), 8);
