@@ -742,6 +742,9 @@ class Syncer {
     std::function<void(Status)> done;
     Status status;
     bool committed = false;
+    // What was written, freed here rather than on the writer thread, the store's bottleneck
+    // (3 % of its instructions for a SendTaskSuccess batch).
+    WriteBatch batch;
   };
 
   explicit Syncer(std::string wal_path) : wal_path_(std::move(wal_path)), thread_([this] {
@@ -1299,7 +1302,8 @@ class SqliteStore final : public Store {
     std::vector<Syncer::Outcome> outcomes;
     outcomes.reserve(group.size());
     for (std::size_t i = 0; i < group.size(); ++i) {
-      outcomes.push_back({std::move(group[i].done), std::move(results[i]), committed});
+      outcomes.push_back(
+          {std::move(group[i].done), std::move(results[i]), committed, std::move(group[i].batch)});
     }
     syncer_->Add(std::move(outcomes));
   }
