@@ -148,21 +148,24 @@ class Connection {
  public:
   Connection(asio::any_io_executor executor, const ClientOptions& client)
       : socket_(executor),
-        watchdog_(executor),
+        watch_(std::make_shared<Watch>(executor)),
         endpoint_(asio::ip::make_address(client.host), client.port),
         host_(client.host + ":" + std::to_string(client.port)),
         protocol_(client.protocol) {}
-  ~Connection() { watchdog_.cancel(); }
+  ~Connection() {
+    watch_->connection = nullptr;
+    watch_->timer.cancel();
+  }
 
   // One request/response on this connection, (re)connecting first when needed. A transport
   // failure answers status 0 and drops the connection; the next call reconnects.
   awaitable<Reply> Call(std::string_view operation, std::string body) {
     boost::system::error_code ec;
-    call_started_ = SteadyClock::now();
+    watch_->call_started = SteadyClock::now();
     in_call_ = true;
-    if (!watching_) {
-      watching_ = true;
-      asio::co_spawn(socket_.get_executor(), Watch(), asio::detached);
+    if (watch_->connection == nullptr) {
+      watch_->connection = this;
+      asio::co_spawn(socket_.get_executor(), Watching(watch_), asio::detached);
     }
     if (!connected_) {
       co_await socket_.async_connect(endpoint_, asio::redirect_error(use_awaitable, ec));
@@ -262,17 +265,27 @@ class Connection {
     co_return !ec;
   }
 
-  // Closes the socket of a call that has run longer than the protocol allows; ends with the
-  // connection (its timer is cancelled by the destructor).
-  awaitable<void> Watch() {
+  // What the watchdog needs, shared with it so that it outlives the Connection: a timer that
+  // fires while the Connection is being destroyed finds `connection` null and ends.
+  struct Watch {
+    explicit Watch(const asio::any_io_executor& executor) : timer(executor) {}
+    asio::steady_timer timer;
+    Connection* connection = nullptr;  // null: not started, or the Connection is gone
+    SteadyClock::time_point call_started;
+  };
+
+  // Closes the socket of a call that has run longer than the protocol allows. Runs on the
+  // connection's (single) io thread, so it never races the Connection itself.
+  static awaitable<void> Watching(std::shared_ptr<Watch> watch) {
     for (;;) {
-      watchdog_.expires_after(std::chrono::seconds(1));
+      watch->timer.expires_after(std::chrono::seconds(1));
       boost::system::error_code ec;
-      co_await watchdog_.async_wait(asio::redirect_error(use_awaitable, ec));
-      if (ec) co_return;
-      if (in_call_ && SteadyClock::now() - call_started_ > protocol_.call_timeout) {
+      co_await watch->timer.async_wait(asio::redirect_error(use_awaitable, ec));
+      Connection* c = watch->connection;
+      if (c == nullptr) co_return;
+      if (c->in_call_ && SteadyClock::now() - watch->call_started > c->protocol_.call_timeout) {
         boost::system::error_code ignored;
-        socket_.close(ignored);
+        c->socket_.close(ignored);
       }
     }
   }
@@ -294,7 +307,7 @@ class Connection {
   }
 
   tcp::socket socket_;
-  asio::steady_timer watchdog_;
+  std::shared_ptr<Watch> watch_;
   tcp::endpoint endpoint_;
   std::string host_;
   Protocol protocol_;
@@ -304,9 +317,7 @@ class Connection {
   std::size_t begin_ = 0;
   std::size_t end_ = 0;
   std::size_t scanned_ = 0;  // where to resume looking for the end of the head
-  SteadyClock::time_point call_started_;
   bool in_call_ = false;
-  bool watching_ = false;
   bool connected_ = false;
 };
 

@@ -1,6 +1,8 @@
 #include "app/serve.h"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -62,6 +64,16 @@ int Serve(const ServeOptions& options) {
   if (ec) {
     std::fprintf(stderr, "stepway serve: cannot create the data folder %s: %s\n",
                  options.data.c_str(), ec.message().c_str());
+    return 1;
+  }
+  // One server per data folder: a second one would replay the same executions and hand out
+  // the same tasks, and its SQLite, closing, would remove the first one's WAL file. The lock
+  // is the kernel's (flock), so it goes with the process however that ends.
+  const std::string lock_path = options.data + "/serve.lock";
+  const int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    std::fprintf(stderr, "stepway serve: the data folder %s is in use by another stepway serve\n",
+                 options.data.c_str());
     return 1;
   }
   std::unique_ptr<store::Store> durable;
